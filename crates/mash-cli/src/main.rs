@@ -1,0 +1,2 @@
+//! The `mash` command.
+fn main() {}

@@ -1,0 +1,1 @@
+//! mash-controller (not built yet).

@@ -1,0 +1,1 @@
+//! mash-device (not built yet).

@@ -1,0 +1,1 @@
+//! mash-discovery (not built yet).

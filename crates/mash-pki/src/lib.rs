@@ -1,0 +1,1 @@
+//! mash-pki (not built yet).

@@ -1,0 +1,1 @@
+//! mash-sim (not built yet).

@@ -1,0 +1,1 @@
+//! mash-transport (not built yet).
