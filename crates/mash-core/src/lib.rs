@@ -32,3 +32,5 @@ mod macros;
 pub mod cbor;
 pub mod wire;
 pub mod time;
+pub mod ids;
+pub mod zone;
