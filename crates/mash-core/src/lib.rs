@@ -33,4 +33,5 @@ pub mod cbor;
 pub mod wire;
 pub mod time;
 pub mod ids;
+pub mod model;
 pub mod zone;

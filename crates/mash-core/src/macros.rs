@@ -3,7 +3,7 @@
 /// Declares a wire enumeration in the rustls `enum_builder!` style.
 ///
 /// Every named variant maps to one wire value; any other value decodes to
-/// `Unknown(v)` so vendor and future values survive a round trip. `Debug`
+/// `Unnamed(v)` so vendor and future values survive a round trip. `Debug`
 /// and `Display` print the spec name, or the raw value in hex.
 macro_rules! wire_enum {
     (
@@ -21,7 +21,7 @@ macro_rules! wire_enum {
         $vis enum $name {
             $( $(#[$vmeta])* $variant, )*
             /// A value without a name in this implementation, kept verbatim.
-            Unknown($repr),
+            Unnamed($repr),
         }
 
         impl $name {
@@ -32,15 +32,15 @@ macro_rules! wire_enum {
             pub const fn value(self) -> $repr {
                 match self {
                     $( Self::$variant => $value, )*
-                    Self::Unknown(v) => v,
+                    Self::Unnamed(v) => v,
                 }
             }
 
-            /// Maps a wire value to its variant (`Unknown` when unnamed).
+            /// Maps a wire value to its variant (`Unnamed` when no variant matches).
             pub const fn from_value(v: $repr) -> Self {
                 match v {
                     $( $value => Self::$variant, )*
-                    other => Self::Unknown(other),
+                    other => Self::Unnamed(other),
                 }
             }
 
@@ -48,7 +48,7 @@ macro_rules! wire_enum {
             pub const fn spec_name(self) -> Option<&'static str> {
                 match self {
                     $( Self::$variant => Some($spec), )*
-                    Self::Unknown(_) => None,
+                    Self::Unnamed(_) => None,
                 }
             }
 
@@ -89,7 +89,7 @@ macro_rules! wire_enum {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 match self.spec_name() {
                     Some(name) => f.write_str(name),
-                    None => write!(f, "Unknown({:#x})", self.value()),
+                    None => write!(f, "Unnamed({:#x})", self.value()),
                 }
             }
         }

@@ -141,7 +141,7 @@ impl Request {
             return Err(WireError::ReservedMessageId);
         }
         match self.operation {
-            Operation::Unknown(op) => Err(WireError::InvalidOperation(op)),
+            Operation::Unnamed(op) => Err(WireError::InvalidOperation(op)),
             _ => Ok(()),
         }
     }
