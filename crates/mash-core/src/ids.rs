@@ -27,9 +27,10 @@ macro_rules! hex_id {
 
             /// The first 8 bytes of SHA-256 over `input`.
             pub fn from_sha256_of(input: &[u8]) -> Self {
-                let digest = Sha256::digest(input);
                 let mut id = [0u8; 8];
-                id.copy_from_slice(&digest[..8]);
+                for (out, b) in id.iter_mut().zip(Sha256::digest(input)) {
+                    *out = b;
+                }
                 Self(id)
             }
         }

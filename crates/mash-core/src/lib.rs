@@ -33,5 +33,6 @@ pub mod cbor;
 pub mod wire;
 pub mod time;
 pub mod ids;
+pub mod interaction;
 pub mod model;
 pub mod zone;

@@ -168,7 +168,7 @@ impl Feature {
     /// Sets a shared value after validation; returns whether it changed.
     pub(super) fn set(&mut self, id: AttributeId, value: Value) -> Result<bool, StatusCode> {
         let def = self.supported(id).ok_or(StatusCode::InvalidAttribute)?;
-        def.validate(&value)?;
+        def.validate(&value).map_err(StatusCode::from)?;
         let i = self.values.binary_search_by_key(&id, |e| e.0).map_err(|_| StatusCode::InvalidAttribute)?;
         let slot = self.values.get_mut(i).ok_or(StatusCode::InvalidAttribute)?;
         if slot.1 == value {
@@ -184,7 +184,7 @@ impl Feature {
         if !def.per_zone {
             return Err(StatusCode::InvalidAttribute);
         }
-        def.validate(&value)?;
+        def.validate(&value).map_err(StatusCode::from)?;
         let pos = self.zone_values.iter().position(|(z, a, _)| z == zone && *a == id);
         match (pos, value) {
             (None, Value::Null) => Ok(false),

@@ -16,5 +16,5 @@ pub use endpoint::{Endpoint, EndpointType};
 pub use feature::Feature;
 pub use schema::{
     global, AttributeDef, AttributeId, CommandDef, CommandId, DataType, DefaultValue, EndpointId, FeatureDef,
-    FeatureType, ParamDef,
+    FeatureType, Invalid, ParamDef,
 };

@@ -99,6 +99,26 @@ impl DataType {
         }
     }
 
+    /// The type's name as the reference prints it in error texts.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Bool => "bool",
+            Self::U8 => "uint8",
+            Self::U16 => "uint16",
+            Self::U32 => "uint32",
+            Self::U64 => "uint64",
+            Self::I8 => "int8",
+            Self::I16 => "int16",
+            Self::I32 => "int32",
+            Self::I64 => "int64",
+            Self::String => "string",
+            Self::Bytes => "bytes",
+            Self::Array => "array",
+            Self::Map => "map",
+            Self::Object => "object",
+        }
+    }
+
     /// The value a non-nullable attribute holds before anyone sets it.
     pub fn zero(self) -> Value {
         match self {
@@ -231,28 +251,49 @@ impl AttributeDef {
         }
     }
 
-    /// Checks type, nullability and range (DEC-070); violations are
-    /// CONSTRAINT_ERROR as the reference maps them (INTEROP.md §6.3).
-    pub fn validate(&self, v: &Value) -> Result<(), StatusCode> {
+    /// Checks type, nullability and range (DEC-070). Every violation is
+    /// CONSTRAINT_ERROR on the wire (INTEROP.md §6.3); the error says which.
+    pub fn validate(&self, v: &Value) -> Result<(), Invalid> {
         if v.is_null() {
-            return if self.nullable { Ok(()) } else { Err(StatusCode::ConstraintError) };
+            return if self.nullable { Ok(()) } else { Err(Invalid::Null) };
         }
         if !self.ty.admits(v) {
-            return Err(StatusCode::ConstraintError);
+            return Err(Invalid::Type(self.ty));
         }
-        if let Some(n) = v.as_i64() {
-            let below = self.min.is_some_and(|min| n < min);
-            let above = self.max.is_some_and(|max| n > max);
-            if below || above {
-                return Err(StatusCode::ConstraintError);
-            }
-        } else if let Value::Uint(_) = v {
-            // Beyond i64::MAX: only an upper bound can reject it.
-            if self.max.is_some() {
-                return Err(StatusCode::ConstraintError);
-            }
+        let out_of_range = match v.as_i64() {
+            Some(n) => self.min.is_some_and(|min| n < min) || self.max.is_some_and(|max| n > max),
+            // Only a u64 beyond i64::MAX gets here: an upper bound rejects it.
+            None => matches!(v, Value::Uint(_)) && self.max.is_some(),
+        };
+        if out_of_range { Err(Invalid::Range) } else { Ok(()) }
+    }
+}
+
+/// Why a value does not fit an attribute; always CONSTRAINT_ERROR on the
+/// wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    /// Null for a non-nullable attribute.
+    Null,
+    /// Wrong CBOR type or integer width.
+    Type(DataType),
+    /// Outside the attribute's `min`/`max` (DEC-070).
+    Range,
+}
+
+impl From<Invalid> for StatusCode {
+    fn from(_: Invalid) -> Self {
+        StatusCode::ConstraintError
+    }
+}
+
+impl core::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Null => f.write_str("attribute is not nullable"),
+            Self::Type(ty) => write!(f, "invalid value type for attribute: expected {}", ty.name()),
+            Self::Range => f.write_str("value out of range"),
         }
-        Ok(())
     }
 }
 
