@@ -73,6 +73,12 @@ impl Feature {
         self
     }
 
+    /// Adds every command the table declares.
+    pub fn with_all_commands(self) -> Self {
+        let ids: Vec<CommandId> = self.def.commands.iter().map(|c| c.id).collect();
+        self.with_commands(&ids)
+    }
+
     /// Sets the featureMap bits (DEC-074: capability variants).
     pub fn with_feature_map(mut self, bits: u32) -> Self {
         self.feature_map = bits;
