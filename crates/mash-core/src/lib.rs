@@ -23,16 +23,22 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
-#![warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 extern crate alloc;
 
 mod macros;
 
 pub mod cbor;
-pub mod wire;
-pub mod time;
+pub mod commissioning;
 pub mod ids;
 pub mod interaction;
 pub mod model;
+pub mod time;
+pub mod wire;
 pub mod zone;
