@@ -7,7 +7,9 @@
 
 use mash_core::cbor::{Map, Value};
 use mash_core::ids::ZoneId;
-use mash_core::interaction::{Caller, DefaultApplication, Inbound, ServerSession, SubscriptionLimits};
+use mash_core::interaction::{
+    Caller, DefaultApplication, Inbound, ServerSession, SubscriptionLimits,
+};
 use mash_core::model::features::{device_info, energy_control, measurement, status};
 use mash_core::model::{Device, Endpoint, EndpointType, Feature, FeatureType};
 use mash_core::time::Instant;
@@ -16,14 +18,18 @@ use mash_core::zone::ZoneType;
 use serde_json::Value as Json;
 
 fn vectors() -> Json {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/wire_messages.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../vectors/wire_messages.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The reference's example EVSE as `cmd/mash-device` configures it, as far
 /// as the recorded exchanges show it.
 fn example_evse() -> Device {
-    let phases = |a: i64, b: i64, c: i64| -> Map { [(0u64, a), (1, b), (2, c)].into_iter().collect() };
+    let phases =
+        |a: i64, b: i64, c: i64| -> Map { [(0u64, a), (1, b), (2, c)].into_iter().collect() };
     let root = Endpoint::new(0, EndpointType::DeviceRoot).with_feature(
         Feature::new(&device_info::DEVICE_INFO)
             .with_all_attributes()
@@ -43,8 +49,14 @@ fn example_evse() -> Device {
             Feature::new(&measurement::MEASUREMENT)
                 .with_all_attributes()
                 .with_value(measurement::attr::AC_ACTIVE_POWER, 11_000_000i64)
-                .with_value(measurement::attr::AC_CURRENT_PER_PHASE, phases(16000, 16000, 15800))
-                .with_value(measurement::attr::AC_VOLTAGE_PER_PHASE, phases(230_100, 229_800, 231_000)),
+                .with_value(
+                    measurement::attr::AC_CURRENT_PER_PHASE,
+                    phases(16000, 16000, 15800),
+                )
+                .with_value(
+                    measurement::attr::AC_VOLTAGE_PER_PHASE,
+                    phases(230_100, 229_800, 231_000),
+                ),
         )
         .with_feature(
             Feature::new(&energy_control::ENERGY_CONTROL)
@@ -56,12 +68,20 @@ fn example_evse() -> Device {
 }
 
 fn session() -> ServerSession {
-    let caller = Caller { zone_id: "2859a7266ff2c1f0".parse::<ZoneId>().unwrap(), zone_type: ZoneType::Local };
+    let caller = Caller {
+        zone_id: "2859a7266ff2c1f0".parse::<ZoneId>().unwrap(),
+        zone_type: ZoneType::Local,
+    };
     ServerSession::new(caller, SubscriptionLimits::default())
 }
 
 fn exchange<'a>(v: &'a Json, name: &str) -> &'a Json {
-    v["device_exchanges"]["exchanges"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()
+    v["device_exchanges"]["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap()
 }
 
 /// Sends the exchange's request and returns our response bytes.
@@ -113,7 +133,11 @@ fn read_all_and_the_ignored_bare_array_return_every_status_attribute() {
     let mut s = session();
     for name in ["read-status-all", "read-bare-array-ignored"] {
         let e = exchange(&v, name);
-        assert_eq!(hex::encode(answer(&mut device, &mut s, e, Instant::ZERO).unwrap()), hex::encode(sent(e)), "{name}");
+        assert_eq!(
+            hex::encode(answer(&mut device, &mut s, e, Instant::ZERO).unwrap()),
+            hex::encode(sent(e)),
+            "{name}"
+        );
     }
 }
 
@@ -123,19 +147,43 @@ fn deviceinfo_endpoint_structure_matches_up_to_map_order() {
     let mut device = example_evse();
     let e = exchange(&v, "read-deviceinfo-selected");
     let got = answer(&mut device, &mut session(), e, Instant::ZERO).unwrap();
-    let Message::Response(r) = Message::decode(&got).unwrap() else { panic!() };
+    let Message::Response(r) = Message::decode(&got).unwrap() else {
+        panic!()
+    };
     let payload = r.payload.unwrap();
-    let eps = payload.as_map().unwrap().get_uint(20).unwrap().as_array().unwrap();
+    let eps = payload
+        .as_map()
+        .unwrap()
+        .get_uint(20)
+        .unwrap()
+        .as_array()
+        .unwrap();
     // Reference order of featureIds is Go map order; compare as sets.
     let features = |ep: &Value| -> Vec<u64> {
-        let mut ids: Vec<u64> = ep.as_map().unwrap().get_uint(4).unwrap().as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let mut ids: Vec<u64> = ep
+            .as_map()
+            .unwrap()
+            .get_uint(4)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
         ids.sort();
         ids
     };
     assert_eq!(features(&eps[0]), [1]);
-    assert_eq!(eps[1].as_map().unwrap().get_uint(3), Some(&Value::from("EV Charger")));
+    assert_eq!(
+        eps[1].as_map().unwrap().get_uint(3),
+        Some(&Value::from("EV Charger"))
+    );
     assert_eq!(eps[1].as_map().unwrap().get_uint(2), Some(&Value::Uint(5)));
-    assert!(features(&eps[1]).iter().all(|id| [2, 3, 4, 5, 6, 8, 9].contains(id)));
+    assert!(
+        features(&eps[1])
+            .iter()
+            .all(|id| [2, 3, 4, 5, 6, 8, 9].contains(id))
+    );
 }
 
 #[test]
@@ -144,9 +192,19 @@ fn subscribe_primes_then_notifies_the_change_after_min_interval() {
     let mut device = example_evse();
     let mut s = session();
     let e = exchange(&v, "subscribe-measurement");
-    assert_eq!(hex::encode(answer(&mut device, &mut s, e, Instant::ZERO).unwrap()), hex::encode(sent(e)));
+    assert_eq!(
+        hex::encode(answer(&mut device, &mut s, e, Instant::ZERO).unwrap()),
+        hex::encode(sent(e))
+    );
 
-    device.set(1, FeatureType::Measurement, measurement::attr::AC_ACTIVE_POWER, 7_400_000i64).unwrap();
+    device
+        .set(
+            1,
+            FeatureType::Measurement,
+            measurement::attr::AC_ACTIVE_POWER,
+            7_400_000i64,
+        )
+        .unwrap();
     let changes = device.take_changes();
     s.handle_changes(&changes, Instant::from_millis(10));
     // The 100 ms window opened at the change.
@@ -157,7 +215,10 @@ fn subscribe_primes_then_notifies_the_change_after_min_interval() {
     let n = s.poll_notification().unwrap();
     let mut out = Vec::new();
     n.encode(&mut out);
-    assert_eq!(hex::encode(out), hex::encode(sent(exchange(&v, "notification-after-change"))));
+    assert_eq!(
+        hex::encode(out),
+        hex::encode(sent(exchange(&v, "notification-after-change")))
+    );
 }
 
 #[test]
@@ -165,15 +226,32 @@ fn unsubscribe_succeeds_once_and_then_reports_unknown() {
     let v = vectors();
     let mut device = example_evse();
     let mut s = session();
-    answer(&mut device, &mut s, exchange(&v, "subscribe-measurement"), Instant::ZERO).unwrap();
+    answer(
+        &mut device,
+        &mut s,
+        exchange(&v, "subscribe-measurement"),
+        Instant::ZERO,
+    )
+    .unwrap();
     // The reference omits the payload on success; we send `{}` because a
     // payload-less response with a small message ID is misread as a
     // control frame (INTEROP.md §2.3), so compare the status only.
-    let ok = answer(&mut device, &mut s, exchange(&v, "unsubscribe"), Instant::ZERO).unwrap();
-    let Message::Response(r) = Message::decode(&ok).unwrap() else { panic!() };
+    let ok = answer(
+        &mut device,
+        &mut s,
+        exchange(&v, "unsubscribe"),
+        Instant::ZERO,
+    )
+    .unwrap();
+    let Message::Response(r) = Message::decode(&ok).unwrap() else {
+        panic!()
+    };
     assert_eq!((r.message_id, r.status), (16, StatusCode::Success));
     let again = exchange(&v, "unsubscribe-unknown");
-    assert_eq!(hex::encode(answer(&mut device, &mut s, again, Instant::ZERO).unwrap()), hex::encode(sent(again)));
+    assert_eq!(
+        hex::encode(answer(&mut device, &mut s, again, Instant::ZERO).unwrap()),
+        hex::encode(sent(again))
+    );
 }
 
 #[test]
@@ -184,10 +262,20 @@ fn undecodable_requests_get_status_5_with_message_id_0() {
     for name in ["text-key-request", "endpoint-id-overflow"] {
         let e = exchange(&v, name);
         let got = answer(&mut device, &mut s, e, Instant::ZERO).unwrap();
-        let Message::Response(r) = Message::decode(&got).unwrap() else { panic!("{name}") };
-        assert_eq!((r.message_id, r.status), (0, StatusCode::InvalidParameter), "{name}");
+        let Message::Response(r) = Message::decode(&got).unwrap() else {
+            panic!("{name}")
+        };
+        assert_eq!(
+            (r.message_id, r.status),
+            (0, StatusCode::InvalidParameter),
+            "{name}"
+        );
     }
-    let Inbound::Respond(r) = s.handle_frame(&mut device, &mut DefaultApplication, &[0xff], Instant::ZERO) else { panic!() };
+    let Inbound::Respond(r) =
+        s.handle_frame(&mut device, &mut DefaultApplication, &[0xff], Instant::ZERO)
+    else {
+        panic!()
+    };
     assert_eq!((r.message_id, r.status), (0, StatusCode::InvalidParameter));
     assert!(r.error_text().unwrap().starts_with("invalid CBOR"));
     // Operation 7 is classified as a response and not answered.

@@ -23,7 +23,9 @@ fn ok<T>(r: Result<T, minicbor::encode::Error<Infallible>>) {
 impl<'a> Writer<'a> {
     /// A writer appending to `buf`.
     pub fn new(buf: &'a mut Vec<u8>) -> Self {
-        Self { enc: Encoder::new(buf) }
+        Self {
+            enc: Encoder::new(buf),
+        }
     }
 
     /// An unsigned integer.

@@ -100,7 +100,11 @@ impl From<u8> for Key {
 
 impl From<i64> for Key {
     fn from(v: i64) -> Self {
-        if v < 0 { Self::Nint(v) } else { Self::Uint(v as u64) }
+        if v < 0 {
+            Self::Nint(v)
+        } else {
+            Self::Uint(v as u64)
+        }
     }
 }
 

@@ -18,8 +18,8 @@ mod error;
 mod key;
 mod value;
 
-pub use decode::{decode_value, Reader};
-pub use encode::{encode_value, Writer};
+pub use decode::{Reader, decode_value};
+pub use encode::{Writer, encode_value};
 pub use error::DecodeError;
 pub use key::Key;
 pub use value::{Map, Value};

@@ -36,7 +36,11 @@ pub enum Value {
 impl Value {
     /// A signed integer, normalised to `Uint` when non-negative.
     pub const fn int(v: i64) -> Self {
-        if v < 0 { Self::Nint(v) } else { Self::Uint(v as u64) }
+        if v < 0 {
+            Self::Nint(v)
+        } else {
+            Self::Uint(v as u64)
+        }
     }
 
     /// The value as `u64` if it is a non-negative integer.
@@ -176,12 +180,16 @@ pub struct Map {
 impl Map {
     /// An empty map.
     pub const fn new() -> Self {
-        Self { entries: Vec::new() }
+        Self {
+            entries: Vec::new(),
+        }
     }
 
     /// An empty map with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
-        Self { entries: Vec::with_capacity(n) }
+        Self {
+            entries: Vec::with_capacity(n),
+        }
     }
 
     /// Number of entries.
@@ -203,7 +211,10 @@ impl Map {
         let key = key.into();
         let value = value.into();
         match self.position(&key) {
-            Ok(i) => self.entries.get_mut(i).map(|e| core::mem::replace(&mut e.1, value)),
+            Ok(i) => self
+                .entries
+                .get_mut(i)
+                .map(|e| core::mem::replace(&mut e.1, value)),
             Err(i) => {
                 self.entries.insert(i, (key, value));
                 None
@@ -225,7 +236,10 @@ impl Map {
     /// The value under `key`.
     pub fn get(&self, key: impl Into<Key>) -> Option<&Value> {
         let key = key.into();
-        self.position(&key).ok().and_then(|i| self.entries.get(i)).map(|e| &e.1)
+        self.position(&key)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|e| &e.1)
     }
 
     /// The value under the unsigned integer key `key`, without allocating.

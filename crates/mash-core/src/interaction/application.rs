@@ -46,7 +46,13 @@ pub struct Context<'a> {
 pub trait Application {
     /// Access policy; the default allows everything. Errors are answered
     /// as returned (the spec's code is NOT_AUTHORIZED).
-    fn authorize(&self, caller: &Caller, access: Access, endpoint: EndpointId, feature: FeatureType) -> Result<(), Failure> {
+    fn authorize(
+        &self,
+        caller: &Caller,
+        access: Access,
+        endpoint: EndpointId,
+        feature: FeatureType,
+    ) -> Result<(), Failure> {
         let _ = (caller, access, endpoint, feature);
         Ok(())
     }
@@ -91,7 +97,8 @@ pub fn store(
         .is_some_and(|a| a.per_zone);
     let result = if per_zone {
         let zone = ctx.caller.zone_id;
-        ctx.device.set_zone(endpoint, feature, &zone, attribute, value)
+        ctx.device
+            .set_zone(endpoint, feature, &zone, attribute, value)
     } else {
         ctx.device.set(endpoint, feature, attribute, value)
     };
@@ -103,7 +110,14 @@ pub fn store(
 pub struct DefaultApplication;
 
 impl Application for DefaultApplication {
-    fn invoke(&mut self, _: &mut Context<'_>, _: EndpointId, _: FeatureType, _: CommandId, _: &Map) -> Result<Map, Failure> {
+    fn invoke(
+        &mut self,
+        _: &mut Context<'_>,
+        _: EndpointId,
+        _: FeatureType,
+        _: CommandId,
+        _: &Map,
+    ) -> Result<Map, Failure> {
         Err(StatusCode::Unsupported.into())
     }
 }

@@ -24,7 +24,13 @@ impl ReadPayload {
             return None;
         }
         let mut m = Map::new();
-        m.insert(1u64, self.attributes.iter().map(|id| Value::from(*id)).collect::<Vec<_>>());
+        m.insert(
+            1u64,
+            self.attributes
+                .iter()
+                .map(|id| Value::from(*id))
+                .collect::<Vec<_>>(),
+        );
         Some(Value::Map(m))
     }
 }
@@ -46,7 +52,13 @@ impl SubscribePayload {
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         if !self.attributes.is_empty() {
-            m.insert(1u64, self.attributes.iter().map(|id| Value::from(*id)).collect::<Vec<_>>());
+            m.insert(
+                1u64,
+                self.attributes
+                    .iter()
+                    .map(|id| Value::from(*id))
+                    .collect::<Vec<_>>(),
+            );
         }
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         if !self.min_interval.is_zero() {

@@ -19,12 +19,18 @@ pub struct Failure {
 impl Failure {
     /// A failure with explicit text.
     pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, message: message.into() }
+        Self {
+            status,
+            message: message.into(),
+        }
     }
 
     /// INVALID_ATTRIBUTE naming the attribute, as the reference words it.
     pub fn attribute_not_found(id: AttributeId) -> Self {
-        Self::new(StatusCode::InvalidAttribute, format!("attribute {id:#06x} not found"))
+        Self::new(
+            StatusCode::InvalidAttribute,
+            format!("attribute {id:#06x} not found"),
+        )
     }
 
     /// The response carrying this failure.

@@ -23,33 +23,63 @@ pub(super) fn invoke(
     let ty = FeatureType::from_value(req.feature_id);
     let payload = match req.payload {
         Some(Value::Map(m)) => m,
-        _ => return Err(Failure::new(StatusCode::InvalidParameter, "command payload required")),
+        _ => {
+            return Err(Failure::new(
+                StatusCode::InvalidParameter,
+                "command payload required",
+            ));
+        }
     };
     // A missing commandId is command 0, which no feature has.
     let command: CommandId = match payload.get_uint(1) {
         None => 0,
-        Some(v) => v.as_u64().and_then(|n| CommandId::try_from(n).ok()).ok_or(Failure::from(StatusCode::InvalidCommand))?,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| CommandId::try_from(n).ok())
+            .ok_or(Failure::from(StatusCode::InvalidCommand))?,
     };
     let def = match feature.def().command(command) {
         Some(def) if feature.accepts_command(command) => def,
         _ => return Err(StatusCode::InvalidCommand.into()),
     };
     let params: Map = match payload.get_uint(2) {
-        Some(Value::Map(m)) => m.iter().filter(|(k, _)| matches!(k, Key::Text(_))).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(Value::Map(m)) => m
+            .iter()
+            .filter(|(k, _)| matches!(k, Key::Text(_)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         None | Some(Value::Null) => Map::new(),
-        Some(_) => return Err(Failure::new(StatusCode::InvalidParameter, "parameters must be a map")),
+        Some(_) => {
+            return Err(Failure::new(
+                StatusCode::InvalidParameter,
+                "parameters must be a map",
+            ));
+        }
     };
     for p in def.params {
         match params.get_text(p.name) {
             // The reference's text for both cases.
-            None if p.required => return Err(Failure::new(StatusCode::InvalidParameter, "invalid command parameters")),
-            Some(v) if !p.ty.admits(v) => {
-                return Err(Failure::new(StatusCode::InvalidParameter, "invalid command parameters"));
+            None if p.required => {
+                return Err(Failure::new(
+                    StatusCode::InvalidParameter,
+                    "invalid command parameters",
+                ));
+            }
+            Some(v) if p.typed && !p.ty.admits(v) => {
+                return Err(Failure::new(
+                    StatusCode::InvalidParameter,
+                    "invalid command parameters",
+                ));
             }
             _ => {}
         }
     }
     app.authorize(caller, Access::Invoke(command), req.endpoint_id, ty)?;
-    let mut ctx = Context { device, caller, now };
-    app.invoke(&mut ctx, req.endpoint_id, ty, command, &params).map(Value::Map)
+    let mut ctx = Context {
+        device,
+        caller,
+        now,
+    };
+    app.invoke(&mut ctx, req.endpoint_id, ty, command, &params)
+        .map(Value::Map)
 }

@@ -28,3 +28,6 @@ pub use client::{ReadPayload, RequestIds, SubscribePayload};
 pub use failure::Failure;
 pub use session::{Inbound, ServerSession};
 pub use subscriptions::{SubscriptionLimits, Subscriptions};
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,12 @@ pub(super) fn selection(payload: Option<&Value>) -> Result<Selection, Failure> {
     let map = match payload {
         None | Some(Value::Null) | Some(Value::Array(_)) => return Ok(Selection::All),
         Some(Value::Map(m)) => m,
-        Some(_) => return Err(Failure::new(StatusCode::InvalidParameter, "invalid read payload")),
+        Some(_) => {
+            return Err(Failure::new(
+                StatusCode::InvalidParameter,
+                "invalid read payload",
+            ));
+        }
     };
     attribute_ids(map.get_uint(1))
 }
@@ -31,7 +36,12 @@ pub(super) fn attribute_ids(list: Option<&Value>) -> Result<Selection, Failure> 
     let items = match list {
         None | Some(Value::Null) => return Ok(Selection::All),
         Some(Value::Array(items)) => items,
-        Some(_) => return Err(Failure::new(StatusCode::InvalidParameter, "attribute list must be an array")),
+        Some(_) => {
+            return Err(Failure::new(
+                StatusCode::InvalidParameter,
+                "attribute list must be an array",
+            ));
+        }
     };
     if items.is_empty() {
         return Ok(Selection::All);
@@ -44,9 +54,19 @@ pub(super) fn attribute_ids(list: Option<&Value>) -> Result<Selection, Failure> 
         .ok_or_else(|| Failure::new(StatusCode::InvalidParameter, "attribute IDs must be uint16"))
 }
 
-pub(super) fn read(device: &Device, app: &dyn Application, caller: &Caller, req: &Request) -> Result<Value, Failure> {
+pub(super) fn read(
+    device: &Device,
+    app: &dyn Application,
+    caller: &Caller,
+    req: &Request,
+) -> Result<Value, Failure> {
     let feature = device.target(req.endpoint_id, req.feature_id)?;
-    app.authorize(caller, Access::Read, req.endpoint_id, FeatureType::from_value(req.feature_id))?;
+    app.authorize(
+        caller,
+        Access::Read,
+        req.endpoint_id,
+        FeatureType::from_value(req.feature_id),
+    )?;
     let zone = Some(&caller.zone_id);
     let out: Map = match selection(req.payload.as_ref())? {
         Selection::All => device.read_map(feature, feature.attribute_list(), zone),

@@ -1,7 +1,7 @@
 //! One connection's request handling and subscriptions.
 
-use super::{invoke, read, subscribe, write};
 use super::{Application, Caller, Failure, SubscriptionLimits, Subscriptions};
+use super::{invoke, read, subscribe, write};
 use crate::model::{Change, Device};
 use crate::time::Instant;
 use crate::wire::{Message, Notification, Operation, Request, Response, StatusCode, WireError};
@@ -38,7 +38,10 @@ pub enum Inbound {
 impl ServerSession {
     /// A session for a connection from `caller`.
     pub fn new(caller: Caller, limits: SubscriptionLimits) -> Self {
-        Self { caller, subscriptions: Subscriptions::new(limits) }
+        Self {
+            caller,
+            subscriptions: Subscriptions::new(limits),
+        }
     }
 
     /// The peer's zone.
@@ -60,34 +63,55 @@ impl ServerSession {
     ///
     /// Undecodable frames are answered as the reference does: status
     /// INVALID_PARAMETER with message ID 0 and an explanatory text.
-    pub fn handle_frame(&mut self, device: &mut Device, app: &mut dyn Application, bytes: &[u8], now: Instant) -> Inbound {
+    pub fn handle_frame(
+        &mut self,
+        device: &mut Device,
+        app: &mut dyn Application,
+        bytes: &[u8],
+        now: Instant,
+    ) -> Inbound {
         match Message::decode(bytes) {
-            Ok(Message::Request(req)) => Inbound::Respond(self.handle_request(device, app, req, now)),
+            Ok(Message::Request(req)) => {
+                Inbound::Respond(self.handle_request(device, app, req, now))
+            }
             Ok(other) => Inbound::Other(other),
             Err(e) => Inbound::Respond(decode_failure(&e).into_response(0)),
         }
     }
 
     /// Answers one request.
-    pub fn handle_request(&mut self, device: &mut Device, app: &mut dyn Application, req: Request, now: Instant) -> Response {
+    pub fn handle_request(
+        &mut self,
+        device: &mut Device,
+        app: &mut dyn Application,
+        req: Request,
+        now: Instant,
+    ) -> Response {
         let id = req.message_id;
         let caller = self.caller;
         let result = match req.operation {
             Operation::Read => read::read(device, app, &caller, &req),
             Operation::Write => write::write(device, app, &caller, req, now),
-            Operation::Subscribe => subscribe::subscribe(device, app, &mut self.subscriptions, &caller, &req, now),
+            Operation::Subscribe => {
+                subscribe::subscribe(device, app, &mut self.subscriptions, &caller, &req, now)
+            }
             Operation::Invoke => invoke::invoke(device, app, &caller, req, now),
             _ => Err(StatusCode::Unsupported.into()),
         };
         match result {
-            Ok(payload) => Response { message_id: id, status: StatusCode::Success, payload: Some(payload) },
+            Ok(payload) => Response {
+                message_id: id,
+                status: StatusCode::Success,
+                payload: Some(payload),
+            },
             Err(failure) => failure.into_response(id),
         }
     }
 
     /// Marks changed attributes for this session's subscriptions.
     pub fn handle_changes(&mut self, changes: &[Change], now: Instant) {
-        self.subscriptions.handle_changes(changes, &self.caller.zone_id, now);
+        self.subscriptions
+            .handle_changes(changes, &self.caller.zone_id, now);
     }
 
     /// When [`ServerSession::handle_timeout`] next has work.
@@ -97,7 +121,8 @@ impl ServerSession {
 
     /// Produces the reports due at `now`.
     pub fn handle_timeout(&mut self, device: &Device, now: Instant) {
-        self.subscriptions.handle_timeout(device, &self.caller.zone_id, now);
+        self.subscriptions
+            .handle_timeout(device, &self.caller.zone_id, now);
     }
 
     /// The next notification to send.

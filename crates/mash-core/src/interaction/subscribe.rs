@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use super::read::{attribute_ids, Selection};
+use super::read::{Selection, attribute_ids};
 use super::subscriptions::current;
 use super::{Access, Application, Caller, Failure, Subscriptions};
 use crate::cbor::{Map, Value};
@@ -16,7 +16,10 @@ fn interval(payload: Option<&Map>, key: u64, default: Duration) -> Result<Durati
         Some(v) => match v.as_u64() {
             Some(0) => Ok(default),
             Some(ms) => Ok(Duration::from_millis(ms)),
-            None => Err(Failure::new(StatusCode::InvalidParameter, "interval must be an unsigned integer")),
+            None => Err(Failure::new(
+                StatusCode::InvalidParameter,
+                "interval must be an unsigned integer",
+            )),
         },
     }
 }
@@ -40,13 +43,21 @@ pub(super) fn subscribe(
     let payload = match &req.payload {
         None | Some(Value::Null) => None,
         Some(Value::Map(m)) => Some(m),
-        Some(_) => return Err(Failure::new(StatusCode::InvalidParameter, "subscribe payload must be a map")),
+        Some(_) => {
+            return Err(Failure::new(
+                StatusCode::InvalidParameter,
+                "subscribe payload must be a map",
+            ));
+        }
     };
     let limits = *subs.limits();
     let attributes = match attribute_ids(payload.and_then(|m| m.get_uint(1)))? {
         Selection::All => None,
         Selection::Some(ids) if ids.len() > limits.max_attributes => {
-            return Err(Failure::new(StatusCode::ResourceExhausted, "too many attribute IDs"));
+            return Err(Failure::new(
+                StatusCode::ResourceExhausted,
+                "too many attribute IDs",
+            ));
         }
         // Unknown IDs are accepted silently, as by the reference.
         Selection::Some(ids) => Some(ids),
@@ -54,10 +65,16 @@ pub(super) fn subscribe(
     let min = interval(payload, 2, limits.default_min_interval)?;
     let max = interval(payload, 3, limits.default_max_interval)?;
     if min > max {
-        return Err(Failure::new(StatusCode::ResourceExhausted, "invalid subscription interval"));
+        return Err(Failure::new(
+            StatusCode::ResourceExhausted,
+            "invalid subscription interval",
+        ));
     }
     if subs.len() >= limits.max_subscriptions {
-        return Err(Failure::new(StatusCode::ResourceExhausted, "too many subscriptions"));
+        return Err(Failure::new(
+            StatusCode::ResourceExhausted,
+            "too many subscriptions",
+        ));
     }
     let priming = current(feature, attributes.as_deref(), &caller.zone_id, device);
     let id = device.next_subscription_id();
@@ -81,7 +98,13 @@ fn unsubscribe(subs: &mut Subscriptions, req: &Request) -> Result<Value, Failure
         .and_then(|n| u32::try_from(n).ok());
     match id {
         Some(id) if subs.remove(id) => Ok(Value::Map(Map::new())),
-        Some(_) => Err(Failure::new(StatusCode::InvalidParameter, "subscription not found or not owned by connection")),
-        None => Err(Failure::new(StatusCode::InvalidParameter, "subscription ID required")),
+        Some(_) => Err(Failure::new(
+            StatusCode::InvalidParameter,
+            "subscription not found or not owned by connection",
+        )),
+        None => Err(Failure::new(
+            StatusCode::InvalidParameter,
+            "subscription ID required",
+        )),
     }
 }

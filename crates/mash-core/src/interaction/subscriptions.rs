@@ -63,7 +63,9 @@ struct Subscription {
 
 impl Subscription {
     fn covers(&self, attribute: AttributeId) -> bool {
-        self.attributes.as_ref().is_none_or(|ids| ids.contains(&attribute))
+        self.attributes
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&attribute))
     }
 
     fn next_deadline(&self) -> Instant {
@@ -86,7 +88,11 @@ pub struct Subscriptions {
 impl Subscriptions {
     /// An empty set with `limits`.
     pub fn new(limits: SubscriptionLimits) -> Self {
-        Self { subs: Vec::new(), ready: VecDeque::new(), limits }
+        Self {
+            subs: Vec::new(),
+            ready: VecDeque::new(),
+            limits,
+        }
     }
 
     /// The limits in force.
@@ -171,12 +177,17 @@ impl Subscriptions {
     /// as `zone` sees them.
     pub fn handle_timeout(&mut self, device: &Device, zone: &ZoneId, now: Instant) {
         for s in &mut self.subs {
-            let Some(feature) = device.feature(s.endpoint, s.feature) else { continue };
+            let Some(feature) = device.feature(s.endpoint, s.feature) else {
+                continue;
+            };
             if s.last_report + s.max_interval <= now {
                 let all = current(feature, s.attributes.as_deref(), zone, device);
                 s.reported = all.clone();
                 Self::emit(&mut self.ready, s, all, now);
-            } else if s.window_start.is_some_and(|start| start + s.min_interval <= now) {
+            } else if s
+                .window_start
+                .is_some_and(|start| start + s.min_interval <= now)
+            {
                 let mut delta = Map::new();
                 for id in s.dirty.drain(..) {
                     if let Some(v) = feature.read(id, Some(zone)) {
@@ -213,7 +224,12 @@ impl Subscriptions {
 }
 
 /// Current values of the subscribed attributes.
-pub(super) fn current(feature: &Feature, ids: Option<&[AttributeId]>, zone: &ZoneId, device: &Device) -> Map {
+pub(super) fn current(
+    feature: &Feature,
+    ids: Option<&[AttributeId]>,
+    zone: &ZoneId,
+    device: &Device,
+) -> Map {
     match ids {
         None => device.read_map(feature, feature.attribute_list(), Some(zone)),
         Some(ids) => device.read_map(feature, ids.iter().copied(), Some(zone)),

@@ -44,9 +44,18 @@ impl Device {
         endpoints.sort_by_key(|e| e.id);
         endpoints.dedup_by_key(|e| e.id);
         let structure = device_info::endpoints_value(&endpoints);
-        let mut device = Self { endpoints, changes: Vec::new(), last_subscription_id: 0 };
+        let mut device = Self {
+            endpoints,
+            changes: Vec::new(),
+            last_subscription_id: 0,
+        };
         // Only present when endpoint 0 carries DeviceInfo.
-        let _ = device.set(0, FeatureType::DeviceInfo, device_info::attr::ENDPOINTS, structure);
+        let _ = device.set(
+            0,
+            FeatureType::DeviceInfo,
+            device_info::attr::ENDPOINTS,
+            structure,
+        );
         device.changes.clear();
         device
     }
@@ -68,18 +77,26 @@ impl Device {
 
     /// Endpoints carrying feature `ty`.
     pub fn endpoints_with(&self, ty: FeatureType) -> impl Iterator<Item = &Endpoint> {
-        self.endpoints.iter().filter(move |e| e.feature(ty).is_some())
+        self.endpoints
+            .iter()
+            .filter(move |e| e.feature(ty).is_some())
     }
 
     /// Looks up a request target, failing with INVALID_ENDPOINT or
     /// INVALID_FEATURE as INTEROP.md §6.1 maps them.
     pub fn target(&self, ep: EndpointId, feature: u8) -> Result<&Feature, StatusCode> {
         let endpoint = self.endpoint(ep).ok_or(StatusCode::InvalidEndpoint)?;
-        endpoint.feature(FeatureType::from_value(feature)).ok_or(StatusCode::InvalidFeature)
+        endpoint
+            .feature(FeatureType::from_value(feature))
+            .ok_or(StatusCode::InvalidFeature)
     }
 
     fn feature_mut(&mut self, ep: EndpointId, ty: FeatureType) -> Result<&mut Feature, StatusCode> {
-        let endpoint = self.endpoints.iter_mut().find(|e| e.id == ep).ok_or(StatusCode::InvalidEndpoint)?;
+        let endpoint = self
+            .endpoints
+            .iter_mut()
+            .find(|e| e.id == ep)
+            .ok_or(StatusCode::InvalidEndpoint)?;
         endpoint.feature_mut(ty).ok_or(StatusCode::InvalidFeature)
     }
 
@@ -90,10 +107,21 @@ impl Device {
 
     /// Sets an attribute (validated against its table) and records the
     /// change; returns whether the value changed.
-    pub fn set(&mut self, ep: EndpointId, ty: FeatureType, attr: AttributeId, value: impl Into<Value>) -> Result<bool, StatusCode> {
+    pub fn set(
+        &mut self,
+        ep: EndpointId,
+        ty: FeatureType,
+        attr: AttributeId,
+        value: impl Into<Value>,
+    ) -> Result<bool, StatusCode> {
         let changed = self.feature_mut(ep, ty)?.set(attr, value.into())?;
         if changed {
-            self.changes.push(Change { endpoint: ep, feature: ty, attribute: attr, zone: None });
+            self.changes.push(Change {
+                endpoint: ep,
+                feature: ty,
+                attribute: attr,
+                zone: None,
+            });
         }
         Ok(changed)
     }
@@ -107,9 +135,16 @@ impl Device {
         attr: AttributeId,
         value: impl Into<Value>,
     ) -> Result<bool, StatusCode> {
-        let changed = self.feature_mut(ep, ty)?.set_zone(zone, attr, value.into())?;
+        let changed = self
+            .feature_mut(ep, ty)?
+            .set_zone(zone, attr, value.into())?;
         if changed {
-            self.changes.push(Change { endpoint: ep, feature: ty, attribute: attr, zone: Some(*zone) });
+            self.changes.push(Change {
+                endpoint: ep,
+                feature: ty,
+                attribute: attr,
+                zone: Some(*zone),
+            });
         }
         Ok(changed)
     }
@@ -148,7 +183,12 @@ impl Device {
     }
 
     /// Reads several attributes of one feature as `zone` sees them.
-    pub fn read_map(&self, feature: &Feature, ids: impl Iterator<Item = AttributeId>, zone: Option<&ZoneId>) -> Map {
+    pub fn read_map(
+        &self,
+        feature: &Feature,
+        ids: impl Iterator<Item = AttributeId>,
+        zone: Option<&ZoneId>,
+    ) -> Map {
         let mut out = Map::new();
         for id in ids {
             if let Some(v) = feature.read(id, zone) {

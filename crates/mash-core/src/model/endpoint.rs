@@ -50,7 +50,12 @@ pub struct Endpoint {
 impl Endpoint {
     /// An endpoint without features.
     pub fn new(id: EndpointId, endpoint_type: EndpointType) -> Self {
-        Self { id, endpoint_type, label: String::new(), features: Vec::new() }
+        Self {
+            id,
+            endpoint_type,
+            label: String::new(),
+            features: Vec::new(),
+        }
     }
 
     /// Sets the label.

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::schema::{global, AttributeDef, AttributeId, CommandId, FeatureDef, FeatureType};
+use super::schema::{AttributeDef, AttributeId, CommandId, FeatureDef, FeatureType, global};
 use crate::cbor::Value;
 use crate::ids::ZoneId;
 use crate::wire::StatusCode;
@@ -39,7 +39,8 @@ impl Feature {
         for a in def.attributes.iter().filter(|a| a.mandatory) {
             f.values.push((a.id, a.initial_value()));
         }
-        f.commands.extend(def.commands.iter().filter(|c| c.mandatory).map(|c| c.id));
+        f.commands
+            .extend(def.commands.iter().filter(|c| c.mandatory).map(|c| c.id));
         f
     }
 
@@ -135,7 +136,10 @@ impl Feature {
 
     /// The definition of a supported (non-global) attribute.
     pub fn supported(&self, id: AttributeId) -> Option<&'static AttributeDef> {
-        self.values.binary_search_by_key(&id, |e| e.0).ok().and(self.def.attribute(id))
+        self.values
+            .binary_search_by_key(&id, |e| e.0)
+            .ok()
+            .and(self.def.attribute(id))
     }
 
     /// Whether `id` is readable here (supported or global).
@@ -155,7 +159,9 @@ impl Feature {
         match id {
             global::FEATURE_MAP => return Some(Value::Uint(self.feature_map.into())),
             global::ATTRIBUTE_LIST => {
-                return Some(Value::Array(self.attribute_list().map(Value::from).collect()));
+                return Some(Value::Array(
+                    self.attribute_list().map(Value::from).collect(),
+                ));
             }
             global::ACCEPTED_COMMAND_LIST => return Some(Value::Bytes(self.commands.clone())),
             _ => {}
@@ -168,14 +174,20 @@ impl Feature {
     }
 
     fn zone_value(&self, zone: &ZoneId, id: AttributeId) -> Option<&Value> {
-        self.zone_values.iter().find(|(z, a, _)| z == zone && *a == id).map(|e| &e.2)
+        self.zone_values
+            .iter()
+            .find(|(z, a, _)| z == zone && *a == id)
+            .map(|e| &e.2)
     }
 
     /// Sets a shared value after validation; returns whether it changed.
     pub(super) fn set(&mut self, id: AttributeId, value: Value) -> Result<bool, StatusCode> {
         let def = self.supported(id).ok_or(StatusCode::InvalidAttribute)?;
         def.validate(&value).map_err(StatusCode::from)?;
-        let i = self.values.binary_search_by_key(&id, |e| e.0).map_err(|_| StatusCode::InvalidAttribute)?;
+        let i = self
+            .values
+            .binary_search_by_key(&id, |e| e.0)
+            .map_err(|_| StatusCode::InvalidAttribute)?;
         let slot = self.values.get_mut(i).ok_or(StatusCode::InvalidAttribute)?;
         if slot.1 == value {
             return Ok(false);
@@ -185,13 +197,21 @@ impl Feature {
     }
 
     /// Sets `zone`'s value of a per-zone attribute; `Null` removes it.
-    pub(super) fn set_zone(&mut self, zone: &ZoneId, id: AttributeId, value: Value) -> Result<bool, StatusCode> {
+    pub(super) fn set_zone(
+        &mut self,
+        zone: &ZoneId,
+        id: AttributeId,
+        value: Value,
+    ) -> Result<bool, StatusCode> {
         let def = self.supported(id).ok_or(StatusCode::InvalidAttribute)?;
         if !def.per_zone {
             return Err(StatusCode::InvalidAttribute);
         }
         def.validate(&value).map_err(StatusCode::from)?;
-        let pos = self.zone_values.iter().position(|(z, a, _)| z == zone && *a == id);
+        let pos = self
+            .zone_values
+            .iter()
+            .position(|(z, a, _)| z == zone && *a == id);
         match (pos, value) {
             (None, Value::Null) => Ok(false),
             (Some(i), Value::Null) => {

@@ -15,6 +15,6 @@ pub use device::{Change, Device};
 pub use endpoint::{Endpoint, EndpointType};
 pub use feature::Feature;
 pub use schema::{
-    global, AttributeDef, AttributeId, CommandDef, CommandId, DataType, DefaultValue, EndpointId, FeatureDef,
-    FeatureType, Invalid, ParamDef,
+    AttributeDef, AttributeId, CommandDef, CommandId, DataType, DefaultValue, EndpointId,
+    FeatureDef, FeatureType, Invalid, ParamDef, global,
 };

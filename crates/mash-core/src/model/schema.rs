@@ -255,7 +255,11 @@ impl AttributeDef {
     /// CONSTRAINT_ERROR on the wire (INTEROP.md §6.3); the error says which.
     pub fn validate(&self, v: &Value) -> Result<(), Invalid> {
         if v.is_null() {
-            return if self.nullable { Ok(()) } else { Err(Invalid::Null) };
+            return if self.nullable {
+                Ok(())
+            } else {
+                Err(Invalid::Null)
+            };
         }
         if !self.ty.admits(v) {
             return Err(Invalid::Type(self.ty));
@@ -265,7 +269,11 @@ impl AttributeDef {
             // Only a u64 beyond i64::MAX gets here: an upper bound rejects it.
             None => matches!(v, Value::Uint(_)) && self.max.is_some(),
         };
-        if out_of_range { Err(Invalid::Range) } else { Ok(()) }
+        if out_of_range {
+            Err(Invalid::Range)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -291,7 +299,11 @@ impl core::fmt::Display for Invalid {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Null => f.write_str("attribute is not nullable"),
-            Self::Type(ty) => write!(f, "invalid value type for attribute: expected {}", ty.name()),
+            Self::Type(ty) => write!(
+                f,
+                "invalid value type for attribute: expected {}",
+                ty.name()
+            ),
             Self::Range => f.write_str("value out of range"),
         }
     }
@@ -307,17 +319,35 @@ pub struct ParamDef {
     pub ty: DataType,
     /// Must be present.
     pub required: bool,
+    /// The dispatcher checks the type; when false the handler does.
+    pub typed: bool,
 }
 
 impl ParamDef {
     /// An optional parameter.
     pub const fn optional(name: &'static str, ty: DataType) -> Self {
-        Self { name, ty, required: false }
+        Self {
+            name,
+            ty,
+            required: false,
+            typed: true,
+        }
     }
 
     /// A required parameter.
     pub const fn required(name: &'static str, ty: DataType) -> Self {
-        Self { name, ty, required: true }
+        Self {
+            name,
+            ty,
+            required: true,
+            typed: true,
+        }
+    }
+
+    /// Leaves type checking to the command handler.
+    pub const fn unchecked(mut self) -> Self {
+        self.typed = false;
+        self
     }
 }
 
@@ -337,7 +367,12 @@ pub struct CommandDef {
 impl CommandDef {
     /// An optional command; the table macro fills in the ID.
     pub const fn new(name: &'static str, params: &'static [ParamDef]) -> Self {
-        Self { id: 0, name, params, mandatory: false }
+        Self {
+            id: 0,
+            name,
+            params,
+            mandatory: false,
+        }
     }
 
     /// Sets the ID (used by the table macro).

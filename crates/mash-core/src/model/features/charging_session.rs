@@ -120,11 +120,11 @@ feature_table! {
         /// Allow V2G below target SoC.
         EV_DISCHARGE_BELOW_TARGET_PERMITTED = 0x0034 => A::new("evDischargeBelowTargetPermitted", Bool).nullable(),
         /// Estimated time to reach minimum SoC (s).
-        ESTIMATED_TIME_TO_MIN_SO_C = 0x003c => A::new("estimatedTimeToMinSoC", U32).nullable(),
+        ESTIMATED_TIME_TO_MIN_SOC = 0x003c => A::new("estimatedTimeToMinSoC", U32).nullable(),
         /// Estimated time to reach target SoC (s).
-        ESTIMATED_TIME_TO_TARGET_SO_C = 0x003d => A::new("estimatedTimeToTargetSoC", U32).nullable(),
+        ESTIMATED_TIME_TO_TARGET_SOC = 0x003d => A::new("estimatedTimeToTargetSoC", U32).nullable(),
         /// Estimated time to full charge (s).
-        ESTIMATED_TIME_TO_FULL_SO_C = 0x003e => A::new("estimatedTimeToFullSoC", U32).nullable(),
+        ESTIMATED_TIME_TO_FULL_SOC = 0x003e => A::new("estimatedTimeToFullSoC", U32).nullable(),
         /// Active optimization strategy.
         CHARGING_MODE = 0x0046 => A::new("chargingMode", U8).default(DefaultValue::Uint(0x00)),
         /// Optimization modes EVSE supports.
@@ -138,6 +138,6 @@ feature_table! {
     }
     commands {
         /// Set the optimization strategy.
-        SET_CHARGING_MODE = 0x01 => C::new("setChargingMode", &[P::required("mode", U8), P::required("surplusThreshold", I64), P::required("startDelay", U32), P::required("stopDelay", U32)]).mandatory(),
+        SET_CHARGING_MODE = 0x01 => C::new("setChargingMode", &[P::required("mode", U8), P::optional("surplusThreshold", I64), P::optional("startDelay", U32), P::optional("stopDelay", U32)]).mandatory(),
     }
 }

@@ -59,7 +59,11 @@ pub fn endpoints_value(endpoints: &[crate::model::Endpoint]) -> crate::cbor::Val
             if !e.label.is_empty() {
                 m.insert(3u64, e.label.as_str());
             }
-            let ids: Vec<Value> = e.features().iter().map(|f| Value::from(u16::from(f.feature_type().value()))).collect();
+            let ids: Vec<Value> = e
+                .features()
+                .iter()
+                .map(|f| Value::from(u16::from(f.feature_type().value())))
+                .collect();
             m.insert(4u64, ids);
             Value::Map(m)
         })

@@ -240,23 +240,23 @@ feature_table! {
     }
     commands {
         /// Set power limits for this zone.
-        SET_LIMIT = 0x01 => C::new("setLimit", &[P::required("consumptionLimit", I64), P::required("productionLimit", I64), P::required("duration", U32), P::required("cause", U8)]).mandatory(),
+        SET_LIMIT = 0x01 => C::new("setLimit", &[P::optional("consumptionLimit", I64), P::optional("productionLimit", I64), P::optional("duration", U32), P::required("cause", U8)]).mandatory(),
         /// Remove this zone's power limits.
-        CLEAR_LIMIT = 0x02 => C::new("clearLimit", &[P::required("direction", U8)]).mandatory(),
+        CLEAR_LIMIT = 0x02 => C::new("clearLimit", &[P::optional("direction", U8)]).mandatory(),
         /// Set per-phase current limits.
-        SET_CURRENT_LIMITS = 0x03 => C::new("setCurrentLimits", &[P::required("phases", Map), P::required("direction", U8), P::required("duration", U32), P::required("cause", U8)]),
+        SET_CURRENT_LIMITS = 0x03 => C::new("setCurrentLimits", &[P::required("phases", Map), P::required("direction", U8), P::optional("duration", U32), P::required("cause", U8)]),
         /// Remove this zone's per-phase current limits.
-        CLEAR_CURRENT_LIMITS = 0x04 => C::new("clearCurrentLimits", &[P::required("direction", U8)]),
+        CLEAR_CURRENT_LIMITS = 0x04 => C::new("clearCurrentLimits", &[P::optional("direction", U8)]),
         /// Set power setpoint for this zone.
-        SET_SETPOINT = 0x05 => C::new("setSetpoint", &[P::required("consumptionSetpoint", I64), P::required("productionSetpoint", I64), P::required("duration", U32), P::required("cause", U8)]),
+        SET_SETPOINT = 0x05 => C::new("setSetpoint", &[P::optional("consumptionSetpoint", I64), P::optional("productionSetpoint", I64), P::optional("duration", U32), P::required("cause", U8)]),
         /// Remove this zone's power setpoints.
-        CLEAR_SETPOINT = 0x06 => C::new("clearSetpoint", &[P::required("direction", U8)]),
+        CLEAR_SETPOINT = 0x06 => C::new("clearSetpoint", &[P::optional("direction", U8)]),
         /// Set per-phase current setpoints.
-        SET_CURRENT_SETPOINTS = 0x07 => C::new("setCurrentSetpoints", &[P::required("phases", Map), P::required("direction", U8), P::required("duration", U32), P::required("cause", U8)]),
+        SET_CURRENT_SETPOINTS = 0x07 => C::new("setCurrentSetpoints", &[P::required("phases", Map), P::required("direction", U8), P::optional("duration", U32), P::required("cause", U8)]),
         /// Remove this zone's per-phase current setpoints.
-        CLEAR_CURRENT_SETPOINTS = 0x08 => C::new("clearCurrentSetpoints", &[P::required("direction", U8)]),
+        CLEAR_CURRENT_SETPOINTS = 0x08 => C::new("clearCurrentSetpoints", &[P::optional("direction", U8)]),
         /// Temporarily pause device operation.
-        PAUSE = 0x09 => C::new("pause", &[P::required("duration", U32)]),
+        PAUSE = 0x09 => C::new("pause", &[P::optional("duration", U32)]),
         /// Resume paused operation.
         RESUME = 0x0a => C::new("resume", &[]),
         /// Abort task completely.

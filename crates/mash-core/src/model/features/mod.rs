@@ -46,11 +46,29 @@ mod tests {
     fn tables_are_ascending_unique_and_consistent() {
         for (i, def) in ALL.iter().enumerate() {
             assert_eq!(def.id.value() as usize, i + 1, "{}", def.name);
-            assert!(def.attributes.windows(2).all(|w| w[0].id < w[1].id), "{}", def.name);
-            assert!(def.commands.windows(2).all(|w| w[0].id < w[1].id), "{}", def.name);
+            assert!(
+                def.attributes.windows(2).all(|w| w[0].id < w[1].id),
+                "{}",
+                def.name
+            );
+            assert!(
+                def.commands.windows(2).all(|w| w[0].id < w[1].id),
+                "{}",
+                def.name
+            );
             for a in def.attributes {
-                assert!(a.id < super::super::global::RESERVED_START, "{}.{}", def.name, a.name);
-                assert!(a.validate(&a.initial_value()).is_ok(), "{}.{} default", def.name, a.name);
+                assert!(
+                    a.id < super::super::global::RESERVED_START,
+                    "{}.{}",
+                    def.name,
+                    a.name
+                );
+                assert!(
+                    a.validate(&a.initial_value()).is_ok(),
+                    "{}.{} default",
+                    def.name,
+                    a.name
+                );
             }
         }
     }

@@ -40,7 +40,7 @@ feature_table! {
     }
     commands {
         /// Request device to generate/update its plan.
-        REQUEST_PLAN = 0x01 => C::new("requestPlan", &[P::required("startTime", U64), P::required("duration", U32)]).mandatory(),
+        REQUEST_PLAN = 0x01 => C::new("requestPlan", &[P::optional("startTime", U64), P::optional("duration", U32)]).mandatory(),
         /// Accept a plan, advancing its commitment level.
         ACCEPT_PLAN = 0x02 => C::new("acceptPlan", &[P::required("planId", U32), P::required("planVersion", U32)]),
     }

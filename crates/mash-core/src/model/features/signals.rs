@@ -38,12 +38,12 @@ feature_table! {
     }
     commands {
         /// Send a price signal schedule to the device.
-        SEND_PRICE_SIGNAL = 0x01 => C::new("sendPriceSignal", &[P::required("source", U8), P::required("startTime", U64), P::required("validUntil", U64), P::required("slots", Array)]).mandatory(),
+        SEND_PRICE_SIGNAL = 0x01 => C::new("sendPriceSignal", &[P::required("source", U8), P::required("startTime", U64), P::optional("validUntil", U64), P::required("slots", Array)]).mandatory(),
         /// Send a power constraint signal to the device.
-        SEND_CONSTRAINT_SIGNAL = 0x02 => C::new("sendConstraintSignal", &[P::required("source", U8), P::required("startTime", U64), P::required("validUntil", U64), P::required("slots", Array)]).mandatory(),
+        SEND_CONSTRAINT_SIGNAL = 0x02 => C::new("sendConstraintSignal", &[P::required("source", U8), P::required("startTime", U64), P::optional("validUntil", U64), P::required("slots", Array)]).mandatory(),
         /// Send a power forecast signal to the device.
-        SEND_FORECAST_SIGNAL = 0x03 => C::new("sendForecastSignal", &[P::required("source", U8), P::required("startTime", U64), P::required("validUntil", U64), P::required("slots", Array)]),
+        SEND_FORECAST_SIGNAL = 0x03 => C::new("sendForecastSignal", &[P::required("source", U8), P::required("startTime", U64), P::optional("validUntil", U64), P::required("slots", Array)]),
         /// Clear active signals.
-        CLEAR_SIGNALS = 0x04 => C::new("clearSignals", &[P::required("signalType", String)]),
+        CLEAR_SIGNALS = 0x04 => C::new("clearSignals", &[P::optional("signalType", String)]),
     }
 }

@@ -30,6 +30,6 @@ feature_table! {
     }
     commands {
         /// Set tariff metadata.
-        SET_TARIFF = 0x01 => C::new("setTariff", &[P::required("tariffId", U32), P::required("currency", String), P::required("priceUnit", U8), P::required("description", String)]).mandatory(),
+        SET_TARIFF = 0x01 => C::new("setTariff", &[P::required("tariffId", U32), P::required("currency", String), P::optional("priceUnit", U8), P::optional("description", String)]).mandatory(),
     }
 }

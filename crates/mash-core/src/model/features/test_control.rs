@@ -1,4 +1,7 @@
-//! TestControl (feature 0x0a, `features/test-control.md`): Test control and event triggering for conformance testing (Matter-inspired).
+//! TestControl (feature 0x0a, INTEROP.md Appendix A): test event triggers
+//! for conformance tools. Parameters are checked by the handler, not the
+//! table, because Appendix A fixes the order of its checks (missing
+//! parameter, then caller zone, then key).
 
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
@@ -13,8 +16,11 @@ feature_table! {
     }
     commands {
         /// Trigger a test event by opcode. Requires matching 128-bit enableKey (hex-encoded, 32 chars). Matter-inspired safety gate.
-        TRIGGER_TEST_EVENT = 0x01 => C::new("triggerTestEvent", &[P::required("enableKey", String), P::required("eventTrigger", U64)]).mandatory(),
+        TRIGGER_TEST_EVENT = 0x01 => C::new("triggerTestEvent", &[P::required("enableKey", String).unchecked(), P::required("eventTrigger", U64).unchecked()]).mandatory(),
         /// Set commissioning window duration (test mode only). Requires matching enableKey.
-        SET_COMMISSIONING_WINDOW_DURATION = 0x02 => C::new("setCommissioningWindowDuration", &[P::required("enableKey", String), P::required("durationSeconds", U32)]).mandatory(),
+        SET_COMMISSIONING_WINDOW_DURATION = 0x02 => C::new("setCommissioningWindowDuration", &[P::required("enableKey", String).unchecked(), P::required("durationSeconds", U32).unchecked()]),
+        /// Snapshot of the device's test-relevant state (added by the
+        /// reference's service, not in the feature YAML; INTEROP.md A.1).
+        GET_TEST_STATE = 0x03 => C::new("getTestState", &[P::required("enableKey", String).unchecked()]),
     }
 }
