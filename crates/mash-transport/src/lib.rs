@@ -1,1 +1,75 @@
-//! mash-transport (not built yet).
+//! # mash-transport
+//!
+//! The MASH 1.0 transport: frames over TCP and TLS 1.3 for both sides of a
+//! connection (INTEROP.md §2-§3, transport.md, security.md §11).
+//!
+//! It owns:
+//!
+//! - [`framing`]: 4-byte big-endian length-prefixed frames of at most
+//!   8192 bytes over any `AsyncRead + AsyncWrite` (INTEROP.md §2.1), with
+//!   cancel-safe reads;
+//! - [`tls`]: the four TLS 1.3 configurations (device commissioning and
+//!   operational server, controller commissioning and operational client)
+//!   and the certificate checks each side applies (INTEROP.md §3.3-§3.4);
+//! - [`listener`]: the device's single-port listener: dual-stack bind, ALPN
+//!   routing on the ClientHello (`mash-comm/1` vs `mash/1`), the transport
+//!   connection cap (DEC-062), the TLS handshake timeout, the
+//!   stale-connection reaper (DEC-064) and graceful shutdown;
+//! - [`dial`] and [`addr`]: the controller's side: `host:port` targets
+//!   including link-local IPv6 with an interface scope, IPv6 first, connect
+//!   and handshake timeouts;
+//! - [`keepalive`]: the ping/pong keep-alive as a sans-I/O state machine
+//!   (transport.md §6, INTEROP.md §2.2);
+//! - [`connection`]: the operational connection driver shared by device and
+//!   controller: answers pings and closes, runs keep-alive, hands other
+//!   frames to the application and reports why the connection ended.
+//!
+//! It does **not** interpret frames beyond control messages (ping, pong,
+//! close): requests, responses, notifications and commissioning messages
+//! are opaque byte payloads for the services above. It does not generate
+//! certificates (that is `mash-pki`), decide which zone a connection
+//! belongs to when several match, run PASE, or reconnect with backoff: it
+//! gives the services what they need to do so.
+//!
+//! Where the reference implementation leaves a behaviour out (it never
+//! sends keep-alive pings), this crate does what the spec asks; both sides
+//! still interoperate with the reference on the wire.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+pub mod addr;
+pub mod connection;
+pub mod dial;
+mod error;
+pub mod framing;
+pub mod keepalive;
+pub mod listener;
+mod shutdown;
+pub mod tls;
+
+pub use addr::Target;
+pub use connection::{CloseReason, Connection, ConnectionConfig, ConnectionSender};
+pub use dial::{ClientConn, DialOptions, dial_commissioning, dial_operational};
+pub use error::{Error, Misuse, PeerError};
+pub use framing::FramedStream;
+pub use keepalive::{KeepAlive, KeepAliveConfig};
+pub use listener::{
+    CommissioningConn, DeviceListener, Incoming, ListenerConfig, ListenerHandle, OperationalConn,
+    PreOperationalGuard, SharedPolicy, TlsPolicy,
+};
+pub use shutdown::ShutdownSignal;
+pub use tls::{
+    ALPN_COMMISSIONING, ALPN_OPERATIONAL, ClockOffset, CommissioningClientConfig,
+    CommissioningServerConfig, Identity, OperationalClientConfig, OperationalServerConfig,
+    PeerCertificate, ZoneCa,
+};
+
+/// Default TCP port for both commissioning and operational connections
+/// (INTEROP.md §3.1).
+pub const DEFAULT_PORT: u16 = 8443;

@@ -1,0 +1,2 @@
+//! Placeholder until the transport bench lands.
+fn main() {}
