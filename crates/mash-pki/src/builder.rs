@@ -142,3 +142,19 @@ fn extension(id: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
         der::sequence(&[&oid, &value])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_are_random_positive_and_at_most_128_bits() {
+        let a = random_serial().unwrap();
+        let b = random_serial().unwrap();
+        assert_ne!(a, b);
+        let encoded = der::unsigned_integer(&a);
+        // 02 len [00] 16 bytes at most.
+        assert!(encoded.len() <= 2 + 17);
+        assert_eq!(encoded.get(2).map(|b| b & 0x80), Some(0), "positive");
+    }
+}

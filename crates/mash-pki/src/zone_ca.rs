@@ -186,6 +186,12 @@ impl ZoneCa {
         leaf.authority_key_id() == Some(self.key_id.as_slice())
     }
 
+    /// The CA private key (tests build unusual leaves with it).
+    #[cfg(test)]
+    pub(crate) fn signing_key(&self) -> &KeyPair {
+        &self.key
+    }
+
     /// Issues a leaf: issuer = this CA's subject, AKI = this CA's SKI.
     pub(crate) fn sign_leaf(
         &self,

@@ -147,7 +147,7 @@ pub fn verify_device_cert(
 pub fn check_device_name(leaf: &Certificate, expected: DeviceId) -> Result<(), PkiError> {
     let expected = expected.to_string();
     let cn_matches = leaf.common_name() == Some(expected.as_str());
-    let san_matches = leaf.dns_names().iter().any(|dns| *dns == expected);
+    let san_matches = leaf.dns_names().contains(&expected);
     if cn_matches || san_matches {
         Ok(())
     } else {
@@ -232,3 +232,6 @@ fn check_signature(leaf: &Certificate, zone_ca: &Certificate) -> Result<(), PkiE
             other => PkiError::malformed(Artifact::Certificate, other),
         })
 }
+
+#[cfg(test)]
+mod tests;
