@@ -35,6 +35,7 @@ extern crate alloc;
 mod macros;
 
 pub mod cbor;
+pub mod energy;
 pub mod commissioning;
 pub mod ids;
 pub mod interaction;

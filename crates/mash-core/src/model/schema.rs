@@ -38,6 +38,9 @@ wire_enum! {
         Plan = 0x09 => "Plan",
         /// Conformance test hooks (endpoint 0, INTEROP.md Appendix A).
         TestControl = 0x0A => "TestControl",
+        /// mash-rs extension (vendor range): where effective limits and
+        /// setpoints come from.
+        LimitSource = 0x80 => "LimitSource",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod charging_session;
 pub mod device_info;
 pub mod electrical;
 pub mod energy_control;
+pub mod limit_source;
 pub mod measurement;
 pub mod plan;
 pub mod shared;
@@ -33,9 +34,12 @@ pub static ALL: [&FeatureDef; 10] = [
     &test_control::TEST_CONTROL,
 ];
 
+/// mash-rs extensions in the vendor feature range (0x80-0xFF).
+pub static EXTENSIONS: [&FeatureDef; 1] = [&limit_source::LIMIT_SOURCE];
+
 /// The table for a feature ID.
 pub fn def(ty: FeatureType) -> Option<&'static FeatureDef> {
-    ALL.iter().copied().find(|d| d.id == ty)
+    ALL.iter().chain(EXTENSIONS.iter()).copied().find(|d| d.id == ty)
 }
 
 #[cfg(test)]
