@@ -224,6 +224,12 @@ impl Certificate {
     pub(crate) fn signed_with_ecdsa_sha256(&self) -> bool {
         self.facts.signed_with_ecdsa_sha256
     }
+
+    /// The OID (dotted) of the first critical extension this crate does
+    /// not process, if any; RFC 5280 §4.2 (and Go) reject such certificates.
+    pub(crate) fn unhandled_critical_extension(&self) -> Option<&str> {
+        self.facts.unhandled_critical.as_deref()
+    }
 }
 
 /// Parses `der` completely or fails.
@@ -269,7 +275,18 @@ struct Facts {
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
     dns_names: Vec<String>,
+    unhandled_critical: Option<String>,
 }
+
+/// Extensions whose meaning the checks in this crate take into account.
+const HANDLED_EXTENSIONS: [&[u8]; 6] = [
+    oid::KEY_USAGE,
+    oid::EXT_KEY_USAGE,
+    oid::BASIC_CONSTRAINTS,
+    oid::SUBJECT_ALT_NAME,
+    oid::SUBJECT_KEY_ID,
+    oid::AUTHORITY_KEY_ID,
+];
 
 impl Facts {
     fn read(cert: &X509Certificate<'_>) -> Result<Self, PkiError> {
@@ -297,7 +314,14 @@ impl Facts {
             .unwrap_or_default();
         let mut subject_key_id = None;
         let mut authority_key_id = None;
+        let mut unhandled_critical = None;
         for ext in cert.extensions() {
+            if ext.critical
+                && unhandled_critical.is_none()
+                && !HANDLED_EXTENSIONS.contains(&ext.oid.as_bytes())
+            {
+                unhandled_critical = Some(ext.oid.to_id_string());
+            }
             match ext.parsed_extension() {
                 ParsedExtension::SubjectKeyIdentifier(id) => subject_key_id = Some(id.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
@@ -327,6 +351,7 @@ impl Facts {
             subject_key_id,
             authority_key_id,
             dns_names,
+            unhandled_critical,
         })
     }
 }

@@ -76,6 +76,14 @@ pub enum PkiError {
         /// What was signed.
         what: Artifact,
     },
+    /// A certificate marks an extension critical that this crate does not
+    /// process (RFC 5280 §4.2: it must then be rejected).
+    UnhandledCriticalExtension {
+        /// Which certificate.
+        role: CertRole,
+        /// The extension OID, dotted.
+        oid: String,
+    },
     /// The certificate was not issued by the given Zone CA: its issuer
     /// name or authority key identifier does not match the CA.
     WrongIssuer,
@@ -154,6 +162,9 @@ impl fmt::Display for PkiError {
                 write!(f, "{what} signature algorithm is not ecdsa-with-sha256")
             }
             Self::BadSignature { what } => write!(f, "{what} signature does not verify"),
+            Self::UnhandledCriticalExtension { role, oid } => {
+                write!(f, "{role} has unhandled critical extension {oid}")
+            }
             Self::WrongIssuer => f.write_str("certificate was not issued by this zone ca"),
             Self::IssuerNotCa => f.write_str("issuer certificate is not a ca"),
             Self::Expired {

@@ -415,3 +415,15 @@ fn go_accepts_what_we_issue_in_the_other_direction_too() {
         .unwrap();
     let _ = verify_device_cert(&issued.cert, ca.certificate(), issued.device_id, INSIDE).unwrap();
 }
+
+#[test]
+fn pem_and_der_of_the_go_zone_ca_agree() {
+    let v = vectors();
+    let from_pem = Certificate::from_pem(v["zone_ca"]["pem"].as_str().unwrap()).unwrap();
+    assert_eq!(from_pem.der(), der_of(&v["zone_ca"]).as_slice());
+    let csr_pem = v["device_csr_commissioning"]["pem"].as_str().unwrap();
+    assert!(matches!(
+        Certificate::from_pem(csr_pem),
+        Err(mash_pki::PkiError::Malformed { .. })
+    ));
+}

@@ -95,7 +95,8 @@ impl ChainVerified {
 ///
 /// Checks run in this order, and the first failure is returned:
 /// leaf is not a CA ([`PkiError::IsCa`]); issuer is a CA
-/// ([`PkiError::IssuerNotCa`]); issuer name and, when both are present,
+/// ([`PkiError::IssuerNotCa`]); no unknown critical extension
+/// ([`PkiError::UnhandledCriticalExtension`]); issuer name and, when both are present,
 /// AKI/SKI match ([`PkiError::WrongIssuer`]); ecdsa-with-SHA256 signature
 /// verifies ([`PkiError::UnsupportedSignature`], [`PkiError::BadSignature`]);
 /// validity of leaf then CA ([`PkiError::Expired`],
@@ -112,6 +113,14 @@ pub fn verify_leaf(
     }
     if !zone_ca.is_ca() {
         return Err(PkiError::IssuerNotCa);
+    }
+    for (cert, role) in [(leaf, CertRole::Leaf), (zone_ca, CertRole::Issuer)] {
+        if let Some(oid) = cert.unhandled_critical_extension() {
+            return Err(PkiError::UnhandledCriticalExtension {
+                role,
+                oid: oid.to_owned(),
+            });
+        }
     }
     check_issuer(leaf, zone_ca)?;
     check_signature(leaf, zone_ca)?;

@@ -334,3 +334,20 @@ fn the_device_finds_the_zone_by_aki() {
     assert!(local.is_authority_of(controller.certificate()));
     assert!(!grid.is_authority_of(controller.certificate()));
 }
+
+#[test]
+fn an_unknown_critical_extension_is_refused() {
+    let ca = zone("home");
+    let (cert, _) = device_cert(&ca);
+    let mut der = cert.into_der();
+    // basicConstraints (2.5.29.19, critical) -> unknown 2.5.29.99, critical.
+    let marker = [0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01, 0xff];
+    let at = der.windows(marker.len()).position(|w| w == marker).unwrap();
+    der[at + 4] = 0x63;
+    let cert = Certificate::from_der(der).unwrap();
+    let err = verify_leaf(&cert, ca.certificate(), NOW, LeafPolicy::DEVICE_CERT).unwrap_err();
+    assert!(
+        matches!(&err, PkiError::UnhandledCriticalExtension { role: CertRole::Leaf, oid } if oid == "2.5.29.99"),
+        "{err}"
+    );
+}
