@@ -60,7 +60,9 @@ pub mod records;
 mod txt;
 
 pub use advertiser::Advertiser;
-pub use browser::{BrowseEvent, BrowseStream, Browser, Discovered, OperationalFilter};
+pub use browser::{
+    ADDRESS_SETTLE, BrowseEvent, BrowseStream, Browser, Discovered, OperationalFilter,
+};
 pub use error::{DaemonError, DecodeError, Error, InstanceNameError};
 pub use interfaces::{InterfaceConfig, InterfaceError, InterfacePolicy, IpFamilies};
 pub use mdns::{DiscoveryConfig, Mdns};

@@ -63,21 +63,26 @@ impl RawService {
     fn from_resolved(kind: ServiceKind, service: &ResolvedService) -> Option<Self> {
         let instance = instance_from_fullname(service.get_fullname(), kind.ty_domain())?;
         let port = service.get_port();
-        let mut addresses: Vec<SocketAddr> = service
+        let addresses = service
             .get_addresses()
             .iter()
             .filter_map(|ip| scoped_socket_addr(ip, port))
             .collect();
-        addresses.sort_by_key(|a| (address_rank(a), *a));
-        addresses.dedup();
         Some(Self {
             instance,
             host: service.get_hostname().to_owned(),
             port,
-            addresses,
+            addresses: sorted_addresses(addresses),
             txt: TxtRecord::from_properties(service.get_properties()),
         })
     }
+}
+
+/// IPv4 first, then routable IPv6, then link-local IPv6; duplicates removed.
+pub(crate) fn sorted_addresses(mut addresses: Vec<SocketAddr>) -> Vec<SocketAddr> {
+    addresses.sort_by_key(|a| (address_rank(a), *a));
+    addresses.dedup();
+    addresses
 }
 
 fn scoped_socket_addr(ip: &ScopedIp, port: u16) -> Option<SocketAddr> {
@@ -158,12 +163,14 @@ mod tests {
 
     #[test]
     fn addresses_sort_v4_then_routable_v6_then_link_local() {
-        let mut addrs = [
-            socket_addr("fe80::1".parse().unwrap(), 2, 1),
+        let ll = socket_addr("fe80::1".parse().unwrap(), 2, 1);
+        let addrs = sorted_addresses(vec![
+            ll,
             socket_addr("2001:db8::1".parse().unwrap(), 0, 1),
             socket_addr("192.0.2.1".parse().unwrap(), 0, 1),
-        ];
-        addrs.sort_by_key(|a| (address_rank(a), *a));
+            ll,
+        ]);
+        assert_eq!(addrs.len(), 3);
         assert!(addrs[0].is_ipv4());
         assert_eq!(address_rank(&addrs[1]), 1);
         assert_eq!(address_rank(&addrs[2]), 2);

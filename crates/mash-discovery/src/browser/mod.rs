@@ -107,7 +107,8 @@ impl Browser {
     }
 
     /// The first commissionable device with TXT `D` = `discriminator`, or
-    /// [`Error::Timeout`]. testing/behavior/discovery.md §7.3 suggests 10 s
+    /// [`Error::Timeout`]. Waits [`ADDRESS_SETTLE`] more for the rest of
+    /// its addresses. testing/behavior/discovery.md §7.3 suggests 10 s
     /// for a browse, 30 s for a discriminator match. With colliding
     /// discriminators, use [`commissionable`](Self::commissionable) to see
     /// them all.
@@ -120,7 +121,8 @@ impl Browser {
     }
 
     /// The operational record of `device_id` in `zone_id`, or
-    /// [`Error::Timeout`].
+    /// [`Error::Timeout`]. Waits [`ADDRESS_SETTLE`] more for the rest of
+    /// its addresses.
     pub async fn find_operational(
         &self,
         zone_id: ZoneId,
@@ -135,13 +137,32 @@ impl Browser {
     }
 }
 
+/// After the first match, how long `find_*` keep listening for updates of
+/// the same instance. mDNS responders answer on IPv4 and IPv6 separately,
+/// each with its own family's addresses, so the first resolution often
+/// carries only one family; the other follows within milliseconds.
+pub const ADDRESS_SETTLE: Duration = Duration::from_millis(250);
+
 async fn first<R: Record>(
     mut stream: BrowseStream<R>,
     timeout: Duration,
 ) -> Result<Discovered<R>, Error> {
-    match tokio::time::timeout(timeout, stream.next_resolved()).await {
-        Ok(Some(found)) => Ok(found),
-        Ok(None) => Err(Error::Closed),
-        Err(_) => Err(Error::Timeout),
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut found = match tokio::time::timeout_at(deadline, stream.next_resolved()).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(Error::Closed),
+        Err(_) => return Err(Error::Timeout),
+    };
+    let settle = deadline.min(tokio::time::Instant::now() + ADDRESS_SETTLE);
+    while let Ok(Some(event)) = tokio::time::timeout_at(settle, stream.next()).await {
+        if let BrowseEvent::Resolved(update) = event
+            && update.instance.eq_ignore_ascii_case(&found.instance)
+        {
+            let mut addresses = found.addresses;
+            addresses.extend(update.addresses.iter().copied());
+            found = update;
+            found.addresses = discovered::sorted_addresses(addresses);
+        }
     }
+    Ok(found)
 }
