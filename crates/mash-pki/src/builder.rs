@@ -1,6 +1,6 @@
 //! Writes and signs an X.509 v3 certificate in the layout of the Go
 //! reference (INTEROP.md §4): ecdsa-with-SHA256, a random serial in
-//! [0, 2^128), notBefore = now, and the extensions in Go's order
+//! `[0, 2^128)`, notBefore = now, and the extensions in Go's order
 //! keyUsage, extKeyUsage, basicConstraints, subjectKeyIdentifier,
 //! authorityKeyIdentifier, subjectAltName.
 
@@ -68,7 +68,7 @@ fn tbs_certificate(p: &Profile<'_>) -> Result<Vec<u8>, PkiError> {
     ]))
 }
 
-/// A serial drawn uniformly from [1, 2^128): Go draws from [0, 2^128);
+/// A serial drawn uniformly from `[1, 2^128)`: Go draws from `[0, 2^128)`;
 /// zero is redrawn because RFC 5280 asks for a positive serial.
 fn random_serial() -> Result<[u8; 16], PkiError> {
     loop {

@@ -38,7 +38,7 @@ struct Eku {
 /// An X.509 certificate (DER) with the facts MASH needs, read once.
 ///
 /// Parsing accepts any well-formed certificate (so a Go-generated one is
-/// read exactly like ours); the checks in [`crate::verify`] decide what is
+/// read exactly like ours); the checks ([`verify_leaf`](crate::verify_leaf) and friends) decide what is
 /// acceptable.
 #[derive(Clone, Debug)]
 pub struct Certificate {
@@ -204,7 +204,7 @@ impl Certificate {
         })
     }
 
-    /// hex(SHA-256(SPKI DER)[0:8]) of this certificate's key. Equal to
+    /// `hex(SHA-256(SPKI DER)[0:8])` of this certificate's key. Equal to
     /// [`Certificate::device_id`] after commissioning, but not after a
     /// renewal (the CN keeps the first ID).
     pub fn key_device_id(&self) -> DeviceId {

@@ -150,7 +150,7 @@ impl VerifiedCsr {
     }
 
     /// The device ID the controller assigns for this key:
-    /// hex(SHA-256(SPKI DER)[0:8]) (INTEROP.md §4, Identifiers).
+    /// `hex(SHA-256(SPKI DER)[0:8])` (INTEROP.md §4, Identifiers).
     pub fn device_id(&self) -> DeviceId {
         device_id_from_spki(&self.spki_der)
     }

@@ -12,7 +12,7 @@ use crate::zone_ca::{LeafProfile, ZoneCa};
 /// the controller assigned.
 #[derive(Debug, Clone)]
 pub struct IssuedDeviceCert {
-    /// hex(SHA-256(CSR SPKI DER)[0:8]); the certificate's CN and DNS SAN.
+    /// `hex(SHA-256(CSR SPKI DER)[0:8])`; the certificate's CN and DNS SAN.
     pub device_id: DeviceId,
     /// The certificate (CertRenewalInstall key 2).
     pub cert: Certificate,

@@ -21,7 +21,7 @@ pub fn key_id_from_spki(spki_der: &[u8]) -> [u8; KEY_ID_LEN] {
 }
 
 /// The device ID a controller assigns to a CSR key: lowercase hex of
-/// SHA-256(SPKI DER)[0:8]. It equals the first 8 bytes of the device
+/// `SHA-256(SPKI DER)[0:8]`. It equals the first 8 bytes of the device
 /// certificate's SKI.
 pub fn device_id_from_spki(spki_der: &[u8]) -> DeviceId {
     DeviceId::from_spki_der(spki_der)

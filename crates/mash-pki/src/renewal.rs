@@ -15,7 +15,7 @@ pub const RENEWAL_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// Length of the nonce binding in CertRenewalCSR key 3.
 pub const NONCE_HASH_LEN: usize = 16;
 
-/// SHA-256(nonce)[0:16]: the device's binding of its renewal CSR to the
+/// `SHA-256(nonce)[0:16]`: the device's binding of its renewal CSR to the
 /// controller's nonce (DEC-047). Commissioning CSRs carry none.
 pub fn nonce_hash(nonce: &[u8]) -> [u8; NONCE_HASH_LEN] {
     let digest = Sha256::digest(nonce);

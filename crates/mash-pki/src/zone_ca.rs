@@ -28,7 +28,7 @@ const CN_PREFIX: &str = "MASH Zone CA - ";
 /// Subject O=`MASH Zone`, OU={`<ZONETYPE>`, `<zoneID>`},
 /// CN=`MASH Zone CA - <zoneID>`; 20×365 days; keyCertSign, cRLSign,
 /// digitalSignature (critical); CA:TRUE pathLen 0 (critical); SKI =
-/// SHA-256(SPKI DER)[0:20]; AKI = own SKI.
+/// `SHA-256(SPKI DER)[0:20]`; AKI = own SKI.
 ///
 /// The `<zoneID>` written here is the controller's own label for its zone
 /// (a Go `ControllerService` uses its configured ZoneName, the test
