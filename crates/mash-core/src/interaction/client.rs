@@ -90,3 +90,101 @@ impl RequestIds {
         self.last
     }
 }
+
+/// Outstanding requests of one connection, matched to their responses
+/// (interaction-model.md §3.4, DEC-044: 10 s timeout).
+///
+/// Call order: [`PendingRequests::insert`] when sending,
+/// [`PendingRequests::complete`] for each response,
+/// [`PendingRequests::expire`] at [`PendingRequests::poll_timeout`].
+#[derive(Debug)]
+pub struct PendingRequests<T> {
+    ids: RequestIds,
+    timeout: Duration,
+    pending: Vec<(u32, crate::time::Instant, T)>,
+}
+
+impl<T> PendingRequests<T> {
+    /// Requests time out after `timeout` (the reference uses 10 s).
+    pub fn new(timeout: Duration) -> Self {
+        Self { ids: RequestIds::new(), timeout, pending: Vec::new() }
+    }
+
+    /// Allocates a message ID for a request sent at `now` and remembers
+    /// `waiter` for it. IDs still pending are skipped after a wrap.
+    pub fn insert(&mut self, now: crate::time::Instant, waiter: T) -> u32 {
+        let mut id = self.ids.next_id();
+        while self.pending.iter().any(|p| p.0 == id) {
+            id = self.ids.next_id();
+        }
+        self.pending.push((id, now + self.timeout, waiter));
+        id
+    }
+
+    /// The waiter of the response with `message_id`, if one is pending.
+    pub fn complete(&mut self, message_id: u32) -> Option<T> {
+        let i = self.pending.iter().position(|p| p.0 == message_id)?;
+        Some(self.pending.swap_remove(i).2)
+    }
+
+    /// When the oldest request times out.
+    pub fn poll_timeout(&self) -> Option<crate::time::Instant> {
+        self.pending.iter().map(|p| p.1).min()
+    }
+
+    /// Removes and returns the waiters of requests timed out at `now`.
+    pub fn expire(&mut self, now: crate::time::Instant) -> Vec<(u32, T)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.pending.get(i).is_some_and(|p| p.1 <= now) {
+                let (id, _, w) = self.pending.swap_remove(i);
+                out.push((id, w));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// Number of requests in flight.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether none are in flight.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Drops every waiter (connection closed).
+    pub fn drain(&mut self) -> impl Iterator<Item = (u32, T)> + '_ {
+        self.pending.drain(..).map(|(id, _, w)| (id, w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Instant;
+
+    #[test]
+    fn responses_match_and_stale_requests_time_out() {
+        let mut p = PendingRequests::new(Duration::from_secs(10));
+        let a = p.insert(Instant::ZERO, 'a');
+        let b = p.insert(Instant::from_millis(5_000), 'b');
+        assert_eq!((a, b), (1, 2));
+        assert_eq!(p.complete(b), Some('b'));
+        assert_eq!(p.complete(b), None, "a response is used once");
+        assert_eq!(p.poll_timeout(), Some(Instant::from_millis(10_000)));
+        assert!(p.expire(Instant::from_millis(9_999)).is_empty());
+        assert_eq!(p.expire(Instant::from_millis(10_000)), vec![(1, 'a')]);
+    }
+
+    #[test]
+    fn ids_skip_zero_on_wrap() {
+        let mut ids = RequestIds { last: u32::MAX - 1 };
+        assert_eq!(ids.next_id(), u32::MAX);
+        assert_eq!(ids.next_id(), 1);
+    }
+}

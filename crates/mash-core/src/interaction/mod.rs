@@ -24,7 +24,7 @@ mod subscriptions;
 mod write;
 
 pub use application::{Access, Application, Caller, Context, DefaultApplication};
-pub use client::{ReadPayload, RequestIds, SubscribePayload};
+pub use client::{PendingRequests, ReadPayload, RequestIds, SubscribePayload};
 pub use failure::Failure;
 pub use session::{Inbound, ServerSession};
 pub use subscriptions::{SubscriptionLimits, Subscriptions};
