@@ -36,6 +36,12 @@
 //! consumed with `.next().await` on any async runtime; the `find_*`
 //! helpers and [`Advertiser::shutdown`] use tokio's timer.
 //!
+//! Tests: `tests/mdns_vectors.rs` checks every `pure` entry and every
+//! browsed `network` record of `vectors/mdns.json`; `tests/netns.rs` runs
+//! advertiser and browser in two private network namespaces joined by a
+//! veth pair (needs Linux, iproute2 and root; otherwise each test prints
+//! why it skipped, or fails if `MASH_REQUIRE_NETNS=1`).
+//!
 //! Known differences from INTEROP.md §9: PTR and TXT records carry mdns-sd's
 //! fixed 4500 s TTL (SRV and addresses carry 120 s); the pairing-request
 //! SRV host is our host name, not the reference's hard-coded

@@ -20,8 +20,8 @@ use proptest::prelude::*;
 fn txt_record() -> impl Strategy<Value = TxtRecord> {
     let key = prop_oneof![
         prop::sample::select(vec![
-            "D", "d", "cat", "serial", "brand", "model", "DN", "ZI", "zi", "DI", "VP", "EP",
-            "FW", "ZN", "DC",
+            "D", "d", "cat", "serial", "brand", "model", "DN", "ZI", "zi", "DI", "VP", "EP", "FW",
+            "ZN", "DC",
         ])
         .prop_map(str::to_owned),
         "[ -~]{0,10}",
@@ -52,12 +52,12 @@ fn device_id() -> impl Strategy<Value = DeviceId> {
 }
 
 fn vendor_product() -> impl Strategy<Value = Option<VendorProduct>> {
-    option::of((any::<u16>(), any::<u16>()).prop_map(|(vendor_id, product_id)| {
-        VendorProduct {
+    option::of(
+        (any::<u16>(), any::<u16>()).prop_map(|(vendor_id, product_id)| VendorProduct {
             vendor_id,
             product_id,
-        }
-    }))
+        }),
+    )
 }
 
 /// Optional text that is sent only when non-empty.
