@@ -287,3 +287,6 @@ impl ConnectionSender {
         done.ok().flatten().unwrap_or(CloseReason::LocalClosed)
     }
 }
+
+#[cfg(test)]
+mod tests;

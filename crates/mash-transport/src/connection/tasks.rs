@@ -94,7 +94,7 @@ where
         close_rx,
         ctl_tx,
         reader,
-        writer,
+        writer: Some(writer),
     }));
 
     (
@@ -237,7 +237,8 @@ struct Supervisor {
     close_rx: mpsc::Receiver<()>,
     ctl_tx: mpsc::Sender<WriterCtl>,
     reader: JoinHandle<()>,
-    writer: JoinHandle<()>,
+    /// `None` once awaited (a JoinHandle must not be polled after it completed).
+    writer: Option<JoinHandle<()>>,
 }
 
 async fn supervise(mut s: Supervisor) {
@@ -280,17 +281,23 @@ async fn supervise(mut s: Supervisor) {
         debug!(%reason, "connection ended");
     }
     s.reader.abort();
-    s.writer.abort();
     // Both halves must be gone before we report the socket closed.
     let _ = (&mut s.reader).await;
-    let _ = (&mut s.writer).await;
+    if let Some(writer) = s.writer.take() {
+        writer.abort();
+        let _ = writer.await;
+    }
     s.shared.finish();
 }
 
 /// Asks the writer to shut the stream down and waits for it, bounded.
 async fn shut_down(s: &mut Supervisor, limit: Duration) {
     if s.ctl_tx.send(WriterCtl::Shutdown).await.is_ok() {
-        let _ = tokio::time::timeout(limit, &mut s.writer).await;
+        if let Some(mut writer) = s.writer.take() {
+            if tokio::time::timeout(limit, &mut writer).await.is_err() {
+                s.writer = Some(writer);
+            }
+        }
     }
 }
 
