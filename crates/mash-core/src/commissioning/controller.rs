@@ -28,11 +28,11 @@ pub const INITIAL_CERT_SEQUENCE: u32 = 2;
 pub enum ControllerEvent {
     /// PASE succeeded; the zone ID is known.
     PaseCompleted {
-        /// SHA-256(PASE sharedSecret)[0:8].
+        /// SHA-256(PASE sharedSecret)\[0:8\].
         zone_id: ZoneId,
     },
     /// Sign this CSR with the Zone CA (CN = device ID = hex(SHA-256(CSR
-    /// SPKI)[0:8]), EKU clientAuth+serverAuth) and answer
+    /// SPKI)\[0:8\]), EKU clientAuth+serverAuth) and answer
     /// [`ControllerHandshake::handle_signed_certificate`] or
     /// [`ControllerHandshake::handle_signing_failed`].
     SignCsr {
@@ -90,6 +90,23 @@ struct ExpectCertRenewalAck {
     pase: SetupCodeVerified,
     device_id: DeviceId,
     sequence: u32,
+}
+
+impl core::fmt::Debug for ControllerHandshake {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match self.state {
+            State::ExpectPaseResponse(_) => "ExpectPaseResponse",
+            State::ExpectPaseComplete(_) => "ExpectPaseComplete",
+            State::ExpectCertRenewalCsr(_) => "ExpectCertRenewalCsr",
+            State::AwaitSignedCertificate(_) => "AwaitSignedCertificate",
+            State::ExpectCertRenewalAck(_) => "ExpectCertRenewalAck",
+            State::Closed => "Closed",
+        };
+        f.debug_struct("ControllerHandshake")
+            .field("state", &state)
+            .field("next_timeout", &self.timer.next())
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {

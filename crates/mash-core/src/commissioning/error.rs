@@ -56,7 +56,7 @@ pub enum PeerMisbehaved {
     /// A commissioning CertRenewalRequest without a Zone CA
     /// (INTEROP.md §5.2 step 8.1: mandatory).
     MissingZoneCa,
-    /// A renewal CSR whose nonceHash is not SHA-256(nonce)[0:16]
+    /// A renewal CSR whose nonceHash is not SHA-256(nonce)\[0:16\]
     /// (security.md §11.3).
     NonceHashMismatch,
     /// The device acknowledged the certificate with a failure status.

@@ -172,7 +172,7 @@ pub struct CertRenewalRequest {
 pub struct CertRenewalCsr {
     /// 2: PKCS#10 DER.
     pub csr: Vec<u8>,
-    /// 3: SHA-256(nonce)[0:16] during renewal; empty (omitted) during
+    /// 3: SHA-256(nonce)\[0:16\] during renewal; empty (omitted) during
     /// commissioning.
     pub nonce_hash: Vec<u8>,
 }
@@ -206,23 +206,36 @@ pub struct CommissioningError {
     pub retry_after_ms: u32,
 }
 
-/// Any commissioning-phase message.
+/// Any commissioning-phase message (INTEROP.md §5.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(missing_docs)] // each variant is its message type
 pub enum CommissioningMessage {
+    /// Type 1.
     PaseRequest(PaseRequest),
+    /// Type 2.
     PaseResponse(PaseResponse),
+    /// Type 3.
     PaseConfirm(PaseConfirm),
+    /// Type 4.
     PaseComplete(PaseComplete),
+    /// Type 10 (unused).
     CsrRequest(CsrRequest),
+    /// Type 11 (unused).
     CsrResponse(CsrResponse),
+    /// Type 12 (unused).
     CertInstall(CertInstall),
+    /// Type 13 (unused).
     CertInstallResponse(CertInstallResponse),
+    /// Type 20 (unused, no fields).
     CommissioningComplete,
+    /// Type 30.
     CertRenewalRequest(CertRenewalRequest),
+    /// Type 31.
     CertRenewalCsr(CertRenewalCsr),
+    /// Type 32.
     CertRenewalInstall(CertRenewalInstall),
+    /// Type 33.
     CertRenewalAck(CertRenewalAck),
+    /// Type 255.
     CommissioningError(CommissioningError),
 }
 

@@ -6,7 +6,7 @@
 //!
 //! - Device: [`RenewalResponder`], one per zone session. It answers a
 //!   request with a CSR bound to the nonce (`nonceHash =
-//!   SHA-256(nonce)[0:16]`) and acknowledges the install with status 0, 2,
+//!   SHA-256(nonce)\[0:16\]`) and acknowledges the install with status 0, 2,
 //!   3 or 4. Key handling stays in the shell, which reports how the
 //!   certificate's key compares with the pending key.
 //! - Controller: [`RenewalInitiator`], one per renewal. It checks the
@@ -29,7 +29,7 @@ use crate::time::Instant;
 /// Length of the nonce hash in CertRenewalCSR.
 pub const NONCE_HASH_LEN: usize = 16;
 
-/// SHA-256(nonce)[0:16] (security.md §11.3).
+/// SHA-256(nonce)\[0:16\] (security.md §11.3).
 pub fn nonce_hash(nonce: &[u8]) -> [u8; NONCE_HASH_LEN] {
     let digest = Sha256::digest(nonce);
     let mut out = [0u8; NONCE_HASH_LEN];

@@ -263,12 +263,12 @@ pub struct SetupCodeVerified {
 }
 
 impl SetupCodeVerified {
-    /// The PASE sharedSecret (K[0:32]).
+    /// The PASE sharedSecret (K\[0:32\]).
     pub fn shared_secret(&self) -> &[u8; 32] {
         &self.shared_secret
     }
 
-    /// The zone ID both sides derive: SHA-256(sharedSecret)[0:8]
+    /// The zone ID both sides derive: SHA-256(sharedSecret)\[0:8\]
     /// (INTEROP.md §4).
     pub fn zone_id(&self) -> ZoneId {
         ZoneId::from_shared_secret(&self.shared_secret)
@@ -360,7 +360,7 @@ pub(crate) fn transcript_hash(
 }
 
 /// OKM = HKDF(IKM = password, salt = idA ‖ idB, info "SPAKE2+-P256-SHA256 w",
-/// 64); w0 = OKM[0:32] mod n, w1 = OKM[32:64] mod n.
+/// 64); w0 = OKM\[0:32\] mod n, w1 = OKM\[32:64\] mod n.
 pub(crate) fn password_scalars(code: &SetupCode) -> (Scalar, Scalar) {
     let mut salt = [0u8; CLIENT_IDENTITY.len() + SERVER_IDENTITY.len()];
     let (a, b) = salt.split_at_mut(CLIENT_IDENTITY.len());

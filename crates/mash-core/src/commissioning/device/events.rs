@@ -30,7 +30,7 @@ impl CertificateVerified {
 /// A commissioning that finished (INTEROP.md §5.2 step 9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commissioned {
-    /// SHA-256(PASE sharedSecret)[0:8].
+    /// SHA-256(PASE sharedSecret)\[0:8\].
     pub zone_id: ZoneId,
     /// From the Zone CA's first OU.
     pub zone_type: ZoneType,
@@ -48,16 +48,16 @@ pub struct Commissioned {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeviceEvent {
-    /// Parse this Zone CA and answer [`DeviceHandshake::handle_zone_type`]
+    /// Parse this Zone CA and answer [`DeviceHandshake::handle_zone_type`](super::DeviceHandshake::handle_zone_type)
     /// with the zone type from its first OU (unknown strings mean LOCAL,
-    /// [`ZoneType::from_ou`]), or [`DeviceHandshake::handle_zone_ca_invalid`].
+    /// [`ZoneType::from_ou`]), or [`DeviceHandshake::handle_zone_ca_invalid`](super::DeviceHandshake::handle_zone_ca_invalid).
     ZoneCaReceived {
         /// The Zone CA, DER.
         zone_ca_der: Vec<u8>,
     },
     /// Generate a new P-256 key for this zone and a CSR (O=`MASH Device`,
     /// OU=`V<vendor>`,`P<product>`, empty CN); answer
-    /// [`DeviceHandshake::handle_csr`] or [`DeviceHandshake::handle_csr_failed`].
+    /// [`DeviceHandshake::handle_csr`](super::DeviceHandshake::handle_csr) or [`DeviceHandshake::handle_csr_failed`](super::DeviceHandshake::handle_csr_failed).
     CsrRequested {
         /// The zone being joined.
         zone_id: ZoneId,
@@ -66,8 +66,8 @@ pub enum DeviceEvent {
     },
     /// Verify the certificate against the Zone CA (EKU serverAuth), read
     /// the device ID from its CN, store both; answer
-    /// [`DeviceHandshake::handle_certificate_verified`] or
-    /// [`DeviceHandshake::handle_certificate_rejected`].
+    /// [`DeviceHandshake::handle_certificate_verified`](super::DeviceHandshake::handle_certificate_verified) or
+    /// [`DeviceHandshake::handle_certificate_rejected`](super::DeviceHandshake::handle_certificate_rejected).
     VerifyCertificate {
         /// The operational certificate, DER.
         certificate_der: Vec<u8>,

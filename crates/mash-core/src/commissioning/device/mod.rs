@@ -124,6 +124,21 @@ impl State {
         }
     }
 
+    fn name(&self) -> &'static str {
+        match self {
+            Self::ExpectPaseRequest => "ExpectPaseRequest",
+            Self::BackingOff(_) => "BackingOff",
+            Self::ExpectPaseConfirm(_) => "ExpectPaseConfirm",
+            Self::ExpectCertRenewalRequest(_) => "ExpectCertRenewalRequest",
+            Self::AwaitZoneType(_) => "AwaitZoneType",
+            Self::AwaitCsr(_) => "AwaitCsr",
+            Self::ExpectCertRenewalInstall(_) => "ExpectCertRenewalInstall",
+            Self::AwaitCertificate(_) => "AwaitCertificate",
+            Self::SendingError => "SendingError",
+            Self::Closed => "Closed",
+        }
+    }
+
     /// What the phase timer limits in this state.
     fn phase(&self) -> Phase {
         match self {
@@ -135,6 +150,16 @@ impl State {
             Self::AwaitCertificate(_) => Phase::CertInstall,
             Self::BackingOff(_) | Self::SendingError | Self::Closed => Phase::Overall,
         }
+    }
+}
+
+impl core::fmt::Debug for DeviceHandshake {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DeviceHandshake")
+            .field("state", &self.state.name())
+            .field("holds_gate", &self.ticket.is_some())
+            .field("next_timeout", &self.timers.next())
+            .finish_non_exhaustive()
     }
 }
 
