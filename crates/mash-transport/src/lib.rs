@@ -34,6 +34,72 @@
 //! Where the reference implementation leaves a behaviour out (it never
 //! sends keep-alive pings), this crate does what the spec asks; both sides
 //! still interoperate with the reference on the wire.
+//!
+//! # Device side
+//!
+//! ```no_run
+//! # async fn device(
+//! #     commissioning_cert: mash_transport::Identity,
+//! #     device_certs: Vec<mash_transport::Identity>,
+//! #     zone_cas: Vec<mash_transport::ZoneCa>,
+//! # ) -> Result<(), mash_transport::Error> {
+//! use std::sync::Arc;
+//! use mash_transport::*;
+//!
+//! let clock = ClockOffset::new(); // AdjustClock hook
+//! let policy = Arc::new(SharedPolicy::new());
+//! // Window open: offer the commissioning path.
+//! policy.set_commissioning(Some(CommissioningServerConfig::new(&commissioning_cert)?));
+//! // Zones exist: offer the operational path (rebuild when zones change).
+//! policy.set_operational(Some(OperationalServerConfig::new(&device_certs, &zone_cas, &clock)?));
+//!
+//! let mut listener = DeviceListener::bind(ListenerConfig::default(), policy.clone()).await?;
+//! while let Some(incoming) = listener.accept().await {
+//!     match incoming {
+//!         Incoming::Commissioning(mut c) => {
+//!             // PASE and the certificate exchange, frame by frame.
+//!             let _first = c.stream.read_frame().await?;
+//!         }
+//!         Incoming::Operational(op) => {
+//!             let _zone = op.zones.first(); // matched by AKI
+//!             let mut conn = op.start(ConnectionConfig::default());
+//!             tokio::spawn(async move {
+//!                 while let Some(frame) = conn.recv().await {
+//!                     let _ = conn.send(frame).await; // dispatch, respond
+//!                 }
+//!                 let _lost = conn.close_reason(); // start the failsafe
+//!             });
+//!         }
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Controller side
+//!
+//! ```no_run
+//! # async fn controller(
+//! #     zone_ca: rustls::pki_types::CertificateDer<'static>,
+//! #     my_cert: mash_transport::Identity,
+//! # ) -> Result<(), mash_transport::Error> {
+//! use mash_transport::*;
+//!
+//! let target: Target = "[fe80::1%eth0]:8443".parse()?;
+//! // Commissioning: no certificates, PASE authenticates.
+//! let mut comm =
+//!     dial_commissioning(&target, &CommissioningClientConfig::new()?, &DialOptions::default())
+//!         .await?;
+//! comm.stream.write_frame(&[0xa1, 0x01, 0x01]).await?;
+//!
+//! // Operational: one config per zone, the device ID per dial.
+//! let zone = OperationalClientConfig::new(&zone_ca, &my_cert)?;
+//! let conn = dial_operational(&target, &zone, "a1b2c3d4e5f60718", &DialOptions::default())
+//!     .await?
+//!     .start(ConnectionConfig::default());
+//! conn.send(vec![0xa0]).await?;
+//! let reason = conn.close().await;
+//! # let _ = reason; Ok(()) }
+//! ```
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![warn(
@@ -63,6 +129,7 @@ pub use listener::{
     CommissioningConn, DeviceListener, Incoming, ListenerConfig, ListenerHandle, OperationalConn,
     PreOperationalGuard, SharedPolicy, TlsPolicy,
 };
+pub use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 pub use shutdown::ShutdownSignal;
 pub use tls::{
     ALPN_COMMISSIONING, ALPN_OPERATIONAL, ClockOffset, CommissioningClientConfig,

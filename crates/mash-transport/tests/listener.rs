@@ -227,3 +227,18 @@ async fn shutdown_closes_connections_gracefully_and_drains() {
     drop(idle);
     assert!(TcpStream::connect(device.addr).await.is_err());
 }
+
+#[tokio::test]
+async fn silent_client_is_dropped_at_the_handshake_timeout() {
+    let device = Device::start(loopback(ListenerConfig {
+        handshake_timeout: Duration::from_millis(200),
+        ..Default::default()
+    }))
+    .await;
+    let handle = device.listener.handle();
+    let started = tokio::time::Instant::now();
+    let mut idle = TcpStream::connect(device.addr).await.unwrap();
+    assert!(closed_by_device(&mut idle, Duration::from_secs(5)).await);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    wait_count(&handle, 0).await;
+}

@@ -136,6 +136,27 @@ async fn operational_path_needs_a_zone_and_a_mash_alpn() {
     );
 
     device.set_zones(&[(&ca, DEVICE_A)]);
+    // A client without a certificate is refused (client auth is required).
+    let mut cfg = (**CommissioningClientConfig::new().unwrap().rustls()).clone();
+    cfg.alpn_protocols = vec![b"mash/1".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(device.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(DEVICE_A).unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let mut framed = mash_transport::FramedStream::new(&mut tls);
+    let read = framed.read_frame().await;
+    assert!(
+        matches!(
+            read,
+            Err(Error::Tls(rustls::Error::AlertReceived(
+                AlertDescription::CertificateRequired
+            )))
+        ),
+        "{read:?}"
+    );
+
     // A client offering no MASH protocol is refused too.
     let mut cfg = (**ca.client_config(&ctrl).rustls()).clone();
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -392,5 +413,30 @@ async fn wildcard_bind_is_dual_stack() {
             .await
             .unwrap();
         assert!(matches!(device.accept().await, Incoming::Operational(_)));
+    }
+}
+
+#[tokio::test]
+async fn no_session_resumption() {
+    let mut device = Device::loopback().await;
+    device.open_commissioning(1);
+    // A client that would resume if it could (rustls caches by default).
+    let mut cfg = (**CommissioningClientConfig::new().unwrap().rustls()).clone();
+    cfg.resumption = rustls::client::Resumption::in_memory_sessions(8);
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
+    for _ in 0..2 {
+        let tcp = tokio::net::TcpStream::connect(device.addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("x").unwrap();
+        let mut tls = connector.connect(name, tcp).await.unwrap();
+        assert_eq!(
+            tls.get_ref().1.handshake_kind(),
+            Some(rustls::HandshakeKind::Full)
+        );
+        let Incoming::Commissioning(mut comm) = device.accept().await else {
+            panic!()
+        };
+        comm.stream.write_frame(b"\xa0").await.unwrap();
+        let mut framed = mash_transport::FramedStream::new(&mut tls);
+        assert_eq!(framed.read_frame().await.unwrap().unwrap(), b"\xa0");
     }
 }

@@ -186,6 +186,8 @@ async fn write_loop<S: AsyncWrite>(
                 biased;
                 cmd = ctl.recv() => match cmd {
                     Some(WriterCtl::Frame(c)) => {
+                        // Nothing of ours follows our Close.
+                        app_open &= c.kind != ControlType::Close;
                         payload.clear();
                         c.encode(&mut payload);
                         write_frame(&mut wr, &mut buf, &payload).await?;

@@ -386,6 +386,7 @@ async fn serve(
     mut shutdown: ShutdownSignal,
 ) {
     let kill = guard.kill_switch();
+    let kill_queued = kill.clone();
     let outcome = tokio::select! {
         biased;
         () = shutdown.recv() => Err(Refusal::Shutdown),
@@ -428,8 +429,15 @@ async fn serve(
             return;
         }
     };
-    if shared.incoming.send(incoming).await.is_err() {
-        debug!(%remote, "listener gone, dropping connection");
+    // Waiting for the service to accept must not outlive the reaper.
+    tokio::select! {
+        biased;
+        () = kill_queued.fired() => {
+            warn!(%remote, reason = %Refusal::Reaped, "dropping unaccepted connection");
+        }
+        sent = shared.incoming.send(incoming) => if sent.is_err() {
+            debug!(%remote, "listener gone, dropping connection");
+        },
     }
 }
 
