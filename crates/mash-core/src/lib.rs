@@ -35,8 +35,8 @@ extern crate alloc;
 mod macros;
 
 pub mod cbor;
-pub mod energy;
 pub mod commissioning;
+pub mod energy;
 pub mod ids;
 pub mod interaction;
 pub mod model;

@@ -13,7 +13,7 @@ use crate::cbor::{Key, Map, Value};
 use crate::interaction::{Caller, Failure};
 use crate::model::features::electrical;
 use crate::model::features::energy_control::{
-    attr as ec, cmd, ControlState, LimitCause, LimitRejectReason, ProcessState,
+    ControlState, LimitCause, LimitRejectReason, ProcessState, attr as ec, cmd,
 };
 use crate::model::features::shared::Direction;
 use crate::model::{AttributeId, CommandId, Device, EndpointId, FeatureType};
@@ -24,12 +24,25 @@ use crate::zone::ZoneType;
 fn int(params: &Map, name: &str) -> Result<Option<i64>, Failure> {
     match params.get_text(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_i64().map(Some).ok_or_else(|| Failure::new(StatusCode::InvalidParameter, "invalid command parameters")),
+        Some(v) => v.as_i64().map(Some).ok_or_else(|| {
+            Failure::new(StatusCode::InvalidParameter, "invalid command parameters")
+        }),
     }
 }
 
 fn flag(device: &Device, ep: EndpointId, attr: AttributeId) -> bool {
-    device.get(ep, FeatureType::EnergyControl, attr).and_then(Value::as_bool).unwrap_or(false)
+    device
+        .get(ep, FeatureType::EnergyControl, attr)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Cause and timing shared by the values one command sets.
+#[derive(Clone, Copy)]
+struct Stamp {
+    cause: u8,
+    set_at: Instant,
+    expires: Option<Instant>,
 }
 
 fn success() -> Map {
@@ -45,7 +58,10 @@ fn directions(params: &Map) -> Result<&'static [Direction], Failure> {
         Some(0) => Ok(&[Direction::Consumption]),
         Some(1) => Ok(&[Direction::Production]),
         Some(2) => Ok(&[Direction::Consumption, Direction::Production]),
-        Some(_) => Err(Failure::new(StatusCode::ConstraintError, "invalid direction")),
+        Some(_) => Err(Failure::new(
+            StatusCode::ConstraintError,
+            "invalid direction",
+        )),
     }
 }
 
@@ -53,7 +69,10 @@ fn directions(params: &Map) -> Result<&'static [Direction], Failure> {
 /// (or its decimal text, as text-keyed encoders produce it).
 fn phases(params: &Map) -> Result<[Option<i64>; PHASES], Failure> {
     let bad = || Failure::new(StatusCode::InvalidParameter, "invalid phases");
-    let map = params.get_text("phases").and_then(Value::as_map).ok_or_else(bad)?;
+    let map = params
+        .get_text("phases")
+        .and_then(Value::as_map)
+        .ok_or_else(bad)?;
     let mut out = [None; PHASES];
     for (k, v) in map.iter() {
         let phase = match k {
@@ -68,7 +87,10 @@ fn phases(params: &Map) -> Result<[Option<i64>; PHASES], Failure> {
         };
     }
     if out.iter().flatten().any(|v| *v < 0) {
-        return Err(Failure::new(StatusCode::ConstraintError, "current must not be negative"));
+        return Err(Failure::new(
+            StatusCode::ConstraintError,
+            "current must not be negative",
+        ));
     }
     Ok(out)
 }
@@ -77,15 +99,23 @@ impl EnergyControl {
     fn expiry(&self, params: &Map, now: Instant) -> Result<Option<Instant>, Failure> {
         match int(params, "duration")? {
             None | Some(0) => Ok(None),
-            Some(s) if s < 0 || Duration::from_secs(s.unsigned_abs()) > self.config.max_duration => {
-                Err(Failure::new(StatusCode::ConstraintError, "duration out of range"))
+            Some(s)
+                if s < 0 || Duration::from_secs(s.unsigned_abs()) > self.config.max_duration =>
+            {
+                Err(Failure::new(
+                    StatusCode::ConstraintError,
+                    "duration out of range",
+                ))
             }
             Some(s) => Ok(Some(now + Duration::from_secs(s.unsigned_abs()))),
         }
     }
 
     fn control_state_of(&self, device: &Device, ep: EndpointId) -> u8 {
-        device.get(ep, FeatureType::EnergyControl, ec::CONTROL_STATE).and_then(Value::as_u64).map_or(0, |v| v as u8)
+        device
+            .get(ep, FeatureType::EnergyControl, ec::CONTROL_STATE)
+            .and_then(Value::as_u64)
+            .map_or(0, |v| v as u8)
     }
 
     /// Makes sure the caller's zone is known (a connection implies it is
@@ -97,25 +127,37 @@ impl EnergyControl {
         }
     }
 
+    /// Sets (or, for `None`, clears) the caller's values, then re-resolves.
     fn set_entries(
         &mut self,
         device: &mut Device,
         caller: &Caller,
         ep: EndpointId,
         values: &[(Kind, Option<Amount>)],
-        cause: u8,
-        expires: Option<Instant>,
-        now: Instant,
+        stamp: Stamp,
     ) {
+        let Stamp {
+            cause,
+            set_at,
+            expires,
+        } = stamp;
         if let Some(e) = self.endpoint_mut(ep) {
             for (kind, amount) in values {
                 match amount {
-                    Some(amount) => e.set(caller.zone_id, *kind, Entry { amount: *amount, cause, set_at: now, expires }),
+                    Some(amount) => {
+                        let entry = Entry {
+                            amount: *amount,
+                            cause,
+                            set_at,
+                            expires,
+                        };
+                        e.set(caller.zone_id, *kind, entry);
+                    }
                     None => e.clear(&caller.zone_id, *kind),
                 }
             }
         }
-        self.apply(device, now);
+        self.apply(device, set_at);
     }
 
     /// Runs an EnergyControl command for `caller`.
@@ -135,13 +177,27 @@ impl EnergyControl {
         match command {
             cmd::SET_LIMIT => self.set_limit(device, caller, ep, params, now),
             cmd::CLEAR_LIMIT => self.clear(device, caller, ep, params, now, 0),
-            cmd::SET_CURRENT_LIMITS => self.set_currents(device, caller, ep, params, now, ec::ACCEPTS_CURRENT_LIMITS, 1),
+            cmd::SET_CURRENT_LIMITS => self.set_currents(
+                device,
+                caller,
+                ep,
+                params,
+                now,
+                ec::ACCEPTS_CURRENT_LIMITS,
+                1,
+            ),
             cmd::CLEAR_CURRENT_LIMITS => self.clear(device, caller, ep, params, now, 1),
             cmd::SET_SETPOINT => self.set_setpoint(device, caller, ep, params, now),
             cmd::CLEAR_SETPOINT => self.clear(device, caller, ep, params, now, 2),
-            cmd::SET_CURRENT_SETPOINTS => {
-                self.set_currents(device, caller, ep, params, now, ec::ACCEPTS_CURRENT_SETPOINTS, 3)
-            }
+            cmd::SET_CURRENT_SETPOINTS => self.set_currents(
+                device,
+                caller,
+                ep,
+                params,
+                now,
+                ec::ACCEPTS_CURRENT_SETPOINTS,
+                3,
+            ),
             cmd::CLEAR_CURRENT_SETPOINTS => self.clear(device, caller, ep, params, now, 3),
             cmd::PAUSE | cmd::RESUME | cmd::STOP => self.process(device, ep, command, params, now),
             _ => Err(StatusCode::InvalidCommand.into()),
@@ -149,7 +205,14 @@ impl EnergyControl {
     }
 
     /// SetLimit with the enhanced response (LPC/LPP).
-    fn set_limit(&mut self, device: &mut Device, caller: &Caller, ep: EndpointId, params: &Map, now: Instant) -> Result<Map, Failure> {
+    fn set_limit(
+        &mut self,
+        device: &mut Device,
+        caller: &Caller,
+        ep: EndpointId,
+        params: &Map,
+        now: Instant,
+    ) -> Result<Map, Failure> {
         let cause = int(params, "cause")?.unwrap_or(0) as u8;
         let consumption = int(params, "consumptionLimit")?;
         let production = int(params, "productionLimit")?;
@@ -171,10 +234,21 @@ impl EnergyControl {
             return Ok(reject(self, device, LimitRejectReason::InvalidValue));
         }
         for (name, value, attr) in [
-            ("consumptionLimit", consumption, electrical::attr::NOMINAL_MAX_CONSUMPTION),
-            ("productionLimit", production, electrical::attr::NOMINAL_MAX_PRODUCTION),
+            (
+                "consumptionLimit",
+                consumption,
+                electrical::attr::NOMINAL_MAX_CONSUMPTION,
+            ),
+            (
+                "productionLimit",
+                production,
+                electrical::attr::NOMINAL_MAX_PRODUCTION,
+            ),
         ] {
-            let max = device.get(ep, FeatureType::Electrical, attr).and_then(Value::as_i64).filter(|m| *m > 0);
+            let max = device
+                .get(ep, FeatureType::Electrical, attr)
+                .and_then(Value::as_i64)
+                .filter(|m| *m > 0);
             if let (Some(v), Some(max)) = (value, max) {
                 if v > max {
                     return Err(Failure::new(
@@ -186,15 +260,29 @@ impl EnergyControl {
         }
         let values: &[(Kind, Option<Amount>)] = match (consumption, production) {
             // Neither: this zone's limits are cleared.
-            (None, None) => &[(Kind::ConsumptionLimit, None), (Kind::ProductionLimit, None)],
+            (None, None) => &[
+                (Kind::ConsumptionLimit, None),
+                (Kind::ProductionLimit, None),
+            ],
             (Some(c), None) => &[(Kind::ConsumptionLimit, Some(Amount::Power(c)))],
             (None, Some(p)) => &[(Kind::ProductionLimit, Some(Amount::Power(p)))],
-            (Some(c), Some(p)) => {
-                &[(Kind::ConsumptionLimit, Some(Amount::Power(c))), (Kind::ProductionLimit, Some(Amount::Power(p)))]
-            }
+            (Some(c), Some(p)) => &[
+                (Kind::ConsumptionLimit, Some(Amount::Power(c))),
+                (Kind::ProductionLimit, Some(Amount::Power(p))),
+            ],
         };
         let values = values.to_vec();
-        self.set_entries(device, caller, ep, &values, cause, expires, now);
+        self.set_entries(
+            device,
+            caller,
+            ep,
+            &values,
+            Stamp {
+                cause,
+                set_at: now,
+                expires,
+            },
+        );
         let mut m = Map::new();
         m.insert("applied", true);
         m.insert("controlState", self.control_state_of(device, ep));
@@ -202,14 +290,24 @@ impl EnergyControl {
             ("effectiveConsumptionLimit", ec::EFFECTIVE_CONSUMPTION_LIMIT),
             ("effectiveProductionLimit", ec::EFFECTIVE_PRODUCTION_LIMIT),
         ] {
-            if let Some(v) = device.get(ep, FeatureType::EnergyControl, attr).filter(|v| !v.is_null()) {
+            if let Some(v) = device
+                .get(ep, FeatureType::EnergyControl, attr)
+                .filter(|v| !v.is_null())
+            {
                 m.insert(key, v.clone());
             }
         }
         Ok(m)
     }
 
-    fn set_setpoint(&mut self, device: &mut Device, caller: &Caller, ep: EndpointId, params: &Map, now: Instant) -> Result<Map, Failure> {
+    fn set_setpoint(
+        &mut self,
+        device: &mut Device,
+        caller: &Caller,
+        ep: EndpointId,
+        params: &Map,
+        now: Instant,
+    ) -> Result<Map, Failure> {
         if !flag(device, ep, ec::ACCEPTS_SETPOINTS) {
             return Err(StatusCode::Unsupported.into());
         }
@@ -217,7 +315,10 @@ impl EnergyControl {
         let consumption = int(params, "consumptionSetpoint")?;
         let production = int(params, "productionSetpoint")?;
         if consumption.is_some_and(|v| v < 0) || production.is_some_and(|v| v < 0) {
-            return Err(Failure::new(StatusCode::ConstraintError, "setpoint must not be negative"));
+            return Err(Failure::new(
+                StatusCode::ConstraintError,
+                "setpoint must not be negative",
+            ));
         }
         let expires = self.expiry(params, now)?;
         let mut values = Vec::new();
@@ -227,13 +328,32 @@ impl EnergyControl {
         if let Some(p) = production {
             values.push((Kind::ProductionSetpoint, Some(Amount::Power(p))));
         }
-        self.set_entries(device, caller, ep, &values, cause, expires, now);
+        self.set_entries(
+            device,
+            caller,
+            ep,
+            &values,
+            Stamp {
+                cause,
+                set_at: now,
+                expires,
+            },
+        );
         let mut m = success();
         for (key, attr) in [
-            ("effectiveConsumptionSetpoint", ec::EFFECTIVE_CONSUMPTION_SETPOINT),
-            ("effectiveProductionSetpoint", ec::EFFECTIVE_PRODUCTION_SETPOINT),
+            (
+                "effectiveConsumptionSetpoint",
+                ec::EFFECTIVE_CONSUMPTION_SETPOINT,
+            ),
+            (
+                "effectiveProductionSetpoint",
+                ec::EFFECTIVE_PRODUCTION_SETPOINT,
+            ),
         ] {
-            if let Some(v) = device.get(ep, FeatureType::EnergyControl, attr).filter(|v| !v.is_null()) {
+            if let Some(v) = device
+                .get(ep, FeatureType::EnergyControl, attr)
+                .filter(|v| !v.is_null())
+            {
                 m.insert(key, v.clone());
             }
         }
@@ -258,17 +378,45 @@ impl EnergyControl {
         let direction = match int(params, "direction")? {
             Some(0) => Direction::Consumption,
             Some(1) => Direction::Production,
-            _ => return Err(Failure::new(StatusCode::ConstraintError, "direction must be CONSUMPTION or PRODUCTION")),
+            _ => {
+                return Err(Failure::new(
+                    StatusCode::ConstraintError,
+                    "direction must be CONSUMPTION or PRODUCTION",
+                ));
+            }
         };
-        let kind = Kind::of(direction).get(slot).copied().ok_or(Failure::from(StatusCode::InvalidCommand))?;
+        let kind = Kind::of(direction)
+            .get(slot)
+            .copied()
+            .ok_or(Failure::from(StatusCode::InvalidCommand))?;
         let cause = int(params, "cause")?.unwrap_or(0) as u8;
         let currents = phases(params)?;
         let expires = self.expiry(params, now)?;
-        let amount = currents.iter().any(Option::is_some).then_some(Amount::Phases(currents));
-        self.set_entries(device, caller, ep, &[(kind, amount)], cause, expires, now);
+        let amount = currents
+            .iter()
+            .any(Option::is_some)
+            .then_some(Amount::Phases(currents));
+        self.set_entries(
+            device,
+            caller,
+            ep,
+            &[(kind, amount)],
+            Stamp {
+                cause,
+                set_at: now,
+                expires,
+            },
+        );
         let mut m = success();
-        let key = if kind.is_limit() { "effectivePhaseCurrents" } else { "effectiveCurrentSetpoints" };
-        if let Some(v) = device.get(ep, FeatureType::EnergyControl, kind.effective_attribute()).filter(|v| !v.is_null()) {
+        let key = if kind.is_limit() {
+            "effectivePhaseCurrents"
+        } else {
+            "effectiveCurrentSetpoints"
+        };
+        if let Some(v) = device
+            .get(ep, FeatureType::EnergyControl, kind.effective_attribute())
+            .filter(|v| !v.is_null())
+        {
             m.insert(key, v.clone());
         }
         Ok(m)
@@ -276,19 +424,48 @@ impl EnergyControl {
 
     /// ClearLimit (0), ClearCurrentLimits (1), ClearSetpoint (2),
     /// ClearCurrentSetpoints (3).
-    fn clear(&mut self, device: &mut Device, caller: &Caller, ep: EndpointId, params: &Map, now: Instant, slot: usize) -> Result<Map, Failure> {
+    fn clear(
+        &mut self,
+        device: &mut Device,
+        caller: &Caller,
+        ep: EndpointId,
+        params: &Map,
+        now: Instant,
+        slot: usize,
+    ) -> Result<Map, Failure> {
         let kinds: Vec<(Kind, Option<Amount>)> = directions(params)?
             .iter()
             .filter_map(|d| Kind::of(*d).get(slot).copied())
             .map(|k| (k, None))
             .collect();
-        self.set_entries(device, caller, ep, &kinds, 0, None, now);
+        self.set_entries(
+            device,
+            caller,
+            ep,
+            &kinds,
+            Stamp {
+                cause: 0,
+                set_at: now,
+                expires: None,
+            },
+        );
         Ok(success())
     }
 
     /// Pause / Resume / Stop: the opt-in process lifecycle (DEC-075).
-    fn process(&mut self, device: &mut Device, ep: EndpointId, command: CommandId, params: &Map, now: Instant) -> Result<Map, Failure> {
-        let gate = if command == cmd::STOP { ec::IS_STOPPABLE } else { ec::IS_PAUSABLE };
+    fn process(
+        &mut self,
+        device: &mut Device,
+        ep: EndpointId,
+        command: CommandId,
+        params: &Map,
+        now: Instant,
+    ) -> Result<Map, Failure> {
+        let gate = if command == cmd::STOP {
+            ec::IS_STOPPABLE
+        } else {
+            ec::IS_PAUSABLE
+        };
         if !flag(device, ep, gate) {
             return Err(StatusCode::Unsupported.into());
         }
@@ -308,7 +485,12 @@ impl EnergyControl {
             }
             _ => ProcessState::Aborted,
         };
-        let _ = device.set(ep, FeatureType::EnergyControl, ec::PROCESS_STATE, state.value());
+        let _ = device.set(
+            ep,
+            FeatureType::EnergyControl,
+            ec::PROCESS_STATE,
+            state.value(),
+        );
         Ok(success())
     }
 
@@ -325,9 +507,15 @@ impl EnergyControl {
         value: Value,
         now: Instant,
     ) -> Result<(), Failure> {
-        let my_kind = Kind::ALL.into_iter().find(|k| k.my_attribute() == attribute);
+        let my_kind = Kind::ALL
+            .into_iter()
+            .find(|k| k.my_attribute() == attribute);
         if let Some(kind) = my_kind {
-            let gate = if kind.is_limit() { ec::ACCEPTS_LIMITS } else { ec::ACCEPTS_SETPOINTS };
+            let gate = if kind.is_limit() {
+                ec::ACCEPTS_LIMITS
+            } else {
+                ec::ACCEPTS_SETPOINTS
+            };
             if !flag(device, ep, gate) {
                 return Err(StatusCode::Unsupported.into());
             }
@@ -341,10 +529,18 @@ impl EnergyControl {
                 ZoneType::Grid => LimitCause::GridOptimization,
                 _ => LimitCause::LocalOptimization,
             };
-            self.set_entries(device, caller, ep, &[(kind, amount)], cause.value(), None, now);
+            let stamp = Stamp {
+                cause: cause.value(),
+                set_at: now,
+                expires: None,
+            };
+            self.set_entries(device, caller, ep, &[(kind, amount)], stamp);
             return Ok(());
         }
-        if matches!(attribute, ec::FAILSAFE_CONSUMPTION_LIMIT | ec::FAILSAFE_PRODUCTION_LIMIT | ec::FAILSAFE_DURATION) {
+        if matches!(
+            attribute,
+            ec::FAILSAFE_CONSUMPTION_LIMIT | ec::FAILSAFE_PRODUCTION_LIMIT | ec::FAILSAFE_DURATION
+        ) {
             if !flag(device, ep, ec::ACCEPTS_LIMITS) {
                 return Err(StatusCode::Unsupported.into());
             }
@@ -352,7 +548,9 @@ impl EnergyControl {
                 return Err(StatusCode::ConstraintError.into());
             }
         }
-        device.set(ep, FeatureType::EnergyControl, attribute, value).map_err(Failure::from)?;
+        device
+            .set(ep, FeatureType::EnergyControl, attribute, value)
+            .map_err(Failure::from)?;
         self.apply(device, now);
         Ok(())
     }

@@ -6,15 +6,17 @@ use core::time::Duration;
 
 use super::failsafe::{Failsafe, Snapshot, State, Transition};
 use super::kind::{Amount, Kind};
-use super::resolve::{by_kind, overridden, resolve, Contribution, Resolved};
+use super::resolve::{Contribution, Resolved, by_kind, overridden, resolve};
 use super::source::{Source, WallClock};
 use super::zones::{Link, Zones};
 use crate::cbor::Value;
 use crate::ids::ZoneId;
-use crate::model::features::energy_control::{attr as ec, ControlState, LimitCause, OverrideReason};
+use crate::model::features::device_info;
+use crate::model::features::energy_control::{
+    ControlState, LimitCause, OverrideReason, attr as ec,
+};
 use crate::model::features::limit_source::attr as ls;
 use crate::model::features::shared::Direction;
-use crate::model::features::device_info;
 use crate::model::{Device, EndpointId, FeatureType};
 use crate::time::Instant;
 use crate::zone::ZoneType;
@@ -31,7 +33,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { connect_grace: Duration::from_secs(120), max_duration: Duration::from_secs(86_400) }
+        Self {
+            connect_grace: Duration::from_secs(120),
+            max_duration: Duration::from_secs(86_400),
+        }
     }
 }
 
@@ -66,7 +71,10 @@ pub(super) struct EndpointControl {
 
 impl EndpointControl {
     pub fn entry(&self, zone: &ZoneId, kind: Kind) -> Option<&Entry> {
-        self.entries.iter().find(|(z, k, _)| z == zone && *k == kind).map(|e| &e.2)
+        self.entries
+            .iter()
+            .find(|(z, k, _)| z == zone && *k == kind)
+            .map(|e| &e.2)
     }
 
     pub fn set(&mut self, zone: ZoneId, kind: Kind, entry: Entry) {
@@ -102,9 +110,20 @@ impl EnergyControl {
     pub fn new(device: &Device, config: Config, clock: WallClock) -> Self {
         let endpoints = device
             .endpoints_with(FeatureType::EnergyControl)
-            .map(|e| EndpointControl { id: e.id, entries: Vec::new(), override_: None, paused: None })
+            .map(|e| EndpointControl {
+                id: e.id,
+                entries: Vec::new(),
+                override_: None,
+                paused: None,
+            })
             .collect();
-        Self { zones: Zones::default(), endpoints, failsafe: Failsafe::default(), config, clock }
+        Self {
+            zones: Zones::default(),
+            endpoints,
+            failsafe: Failsafe::default(),
+            config,
+            clock,
+        }
     }
 
     /// The zones.
@@ -187,7 +206,8 @@ impl EnergyControl {
 
     fn reevaluate(&mut self, device: &mut Device, now: Instant) {
         let duration = self.failsafe_duration(device);
-        self.failsafe.handle_connectivity(self.zones.connectivity(), now, duration);
+        self.failsafe
+            .handle_connectivity(self.zones.connectivity(), now, duration);
         self.settle(device, now);
     }
 
@@ -195,8 +215,12 @@ impl EnergyControl {
     /// writes the model.
     fn settle(&mut self, device: &mut Device, now: Instant) {
         if !self.failsafe.is_active() {
-            let lost: Vec<ZoneId> =
-                self.zones.iter().filter(|z| z.link == Link::Lost).map(|z| z.id).collect();
+            let lost: Vec<ZoneId> = self
+                .zones
+                .iter()
+                .filter(|z| z.link == Link::Lost)
+                .map(|z| z.id)
+                .collect();
             for e in &mut self.endpoints {
                 e.entries.retain(|(z, _, _)| !lost.contains(z));
             }
@@ -206,7 +230,10 @@ impl EnergyControl {
 
     /// When [`EnergyControl::handle_timeout`] is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let entries = self.endpoints.iter().flat_map(|e| e.entries.iter().filter_map(|(_, _, x)| x.expires));
+        let entries = self
+            .endpoints
+            .iter()
+            .flat_map(|e| e.entries.iter().filter_map(|(_, _, x)| x.expires));
         let pauses = self.endpoints.iter().filter_map(|e| e.paused.flatten());
         entries
             .chain(pauses)
@@ -218,7 +245,8 @@ impl EnergyControl {
     /// Expires durations, pending zones, pauses and the failsafe episode.
     pub fn handle_timeout(&mut self, device: &mut Device, now: Instant) {
         for e in &mut self.endpoints {
-            e.entries.retain(|(_, _, x)| x.expires.is_none_or(|t| t > now));
+            e.entries
+                .retain(|(_, _, x)| x.expires.is_none_or(|t| t > now));
             if e.paused.flatten().is_some_and(|t| t <= now) {
                 e.paused = None;
             }
@@ -276,11 +304,23 @@ impl EnergyControl {
     /// attribute; only real changes reach the change log.
     pub fn apply(&mut self, device: &mut Device, now: Instant) {
         let _ = now;
-        let types: Vec<Value> = self.zones.types().iter().map(|t| Value::from(t.value())).collect();
+        let types: Vec<Value> = self
+            .zones
+            .types()
+            .iter()
+            .map(|t| Value::from(t.value()))
+            .collect();
         let zone_count = u8::try_from(self.zones.len()).unwrap_or(u8::MAX);
-        let _ = device.set(0, FeatureType::DeviceInfo, device_info::attr::ZONE_COUNT, zone_count);
+        let _ = device.set(
+            0,
+            FeatureType::DeviceInfo,
+            device_info::attr::ZONE_COUNT,
+            zone_count,
+        );
         for i in 0..self.endpoints.len() {
-            let Some(ep) = self.endpoints.get(i) else { continue };
+            let Some(ep) = self.endpoints.get(i) else {
+                continue;
+            };
             let resolved = self.resolve_endpoint(ep, device);
             self.write_endpoint(device, ep, &resolved, &types);
         }
@@ -313,7 +353,9 @@ impl EnergyControl {
             ]
             .into_iter()
             .filter_map(|(kind, attr)| {
-                let limit = device.get(ep.id, FeatureType::EnergyControl, attr)?.as_i64()?;
+                let limit = device
+                    .get(ep.id, FeatureType::EnergyControl, attr)?
+                    .as_i64()?;
                 let source = Source {
                     zone: None,
                     cause: LimitCause::LocalProtection.value(),
@@ -321,21 +363,42 @@ impl EnergyControl {
                     until: Some(deadline),
                     failsafe: true,
                 };
-                Some((kind, Contribution { priority: 0, set_at: since, amount: Amount::Power(limit), source }))
+                Some((
+                    kind,
+                    Contribution {
+                        priority: 0,
+                        set_at: since,
+                        amount: Amount::Power(limit),
+                        source,
+                    },
+                ))
             })
             .collect::<Vec<_>>(),
             _ => Vec::new(),
         };
         let grouped = by_kind(from_zones.chain(failsafe));
-        Kind::ALL.map(|k| grouped.get(k.index()).map_or(Resolved::None, |c| resolve(k, c)))
+        Kind::ALL.map(|k| {
+            grouped
+                .get(k.index())
+                .map_or(Resolved::None, |c| resolve(k, c))
+        })
     }
 
-    fn resolve_control_state(&self, ep: &EndpointControl, resolved: &[Resolved; 8]) -> ControlState {
+    fn resolve_control_state(
+        &self,
+        ep: &EndpointControl,
+        resolved: &[Resolved; 8],
+    ) -> ControlState {
         if self.failsafe.is_active() {
             ControlState::Failsafe
         } else if ep.override_.is_some() {
             ControlState::Override
-        } else if Kind::ALL.iter().any(|k| k.is_limit() && resolved.get(k.index()).is_some_and(|r| *r != Resolved::None)) {
+        } else if Kind::ALL.iter().any(|k| {
+            k.is_limit()
+                && resolved
+                    .get(k.index())
+                    .is_some_and(|r| *r != Resolved::None)
+        }) {
             ControlState::Limited
         } else if self.zones.connectivity().connected > 0 {
             ControlState::Controlled
@@ -344,13 +407,22 @@ impl EnergyControl {
         }
     }
 
-    fn write_endpoint(&self, device: &mut Device, ep: &EndpointControl, resolved: &[Resolved; 8], types: &[Value]) {
+    fn write_endpoint(
+        &self,
+        device: &mut Device,
+        ep: &EndpointControl,
+        resolved: &[Resolved; 8],
+        types: &[Value],
+    ) {
         const EC: FeatureType = FeatureType::EnergyControl;
         const LS: FeatureType = FeatureType::LimitSource;
         // Attributes an instance does not carry are skipped: `set` refuses
         // them and nothing is logged.
         for kind in Kind::ALL {
-            let r = resolved.get(kind.index()).copied().unwrap_or(Resolved::None);
+            let r = resolved
+                .get(kind.index())
+                .copied()
+                .unwrap_or(Resolved::None);
             let value = r.amount().map_or(Value::Null, Amount::to_value);
             let _ = device.set(ep.id, EC, kind.effective_attribute(), value);
             let _ = device.set(ep.id, LS, kind.source_attribute(), self.source_value(&r));
@@ -358,7 +430,10 @@ impl EnergyControl {
         let state = self.resolve_control_state(ep, resolved);
         let _ = device.set(ep.id, EC, ec::CONTROL_STATE, state.value());
         let (reason, direction) = match ep.override_ {
-            Some(o) => (Value::from(o.reason.value()), Value::from(o.direction.value())),
+            Some(o) => (
+                Value::from(o.reason.value()),
+                Value::from(o.direction.value()),
+            ),
             None => (Value::Null, Value::Null),
         };
         let _ = device.set(ep.id, EC, ec::OVERRIDE_REASON, reason);
@@ -371,7 +446,10 @@ impl EnergyControl {
                 let value = own.map_or(Value::Null, |e| e.amount.to_value());
                 let _ = device.set_zone(ep.id, EC, &zone.id, kind.my_attribute(), value);
                 if let (Some(own), true) = (own, zone.resolves()) {
-                    let r = resolved.get(kind.index()).copied().unwrap_or(Resolved::None);
+                    let r = resolved
+                        .get(kind.index())
+                        .copied()
+                        .unwrap_or(Resolved::None);
                     beaten |= overridden(kind, own.amount, &r);
                 }
             }

@@ -135,7 +135,9 @@ pub struct Failsafe {
 
 impl Default for Failsafe {
     fn default() -> Self {
-        Self { state: State::Normal }
+        Self {
+            state: State::Normal,
+        }
     }
 }
 
@@ -163,7 +165,10 @@ impl Failsafe {
         let to = next(from, event);
         self.state = match (from, to) {
             (Tag::Active, Tag::Active) => self.state,
-            (_, Tag::Active) => State::Active { since: now, deadline: now + duration },
+            (_, Tag::Active) => State::Active {
+                since: now,
+                deadline: now + duration,
+            },
             (_, Tag::Normal) => State::Normal,
             (_, Tag::Expired) => State::Expired,
         };
@@ -177,8 +182,17 @@ impl Failsafe {
 
     /// Re-evaluates after a zone connected, disconnected, was added or
     /// removed. `duration` is failsafeDuration, used if an episode starts.
-    pub fn handle_connectivity(&mut self, c: Connectivity, now: Instant, duration: Duration) -> Transition {
-        let event = if c.is_loss() { Event::Loss } else { Event::Restored };
+    pub fn handle_connectivity(
+        &mut self,
+        c: Connectivity,
+        now: Instant,
+        duration: Duration,
+    ) -> Transition {
+        let event = if c.is_loss() {
+            Event::Loss
+        } else {
+            Event::Restored
+        };
         self.step(event, now, duration)
     }
 
@@ -192,12 +206,19 @@ impl Failsafe {
 
     /// Checks the deadline. Connectivity is looked at first, so a
     /// reconnection at the deadline wins (§3.2).
-    pub fn handle_timeout(&mut self, c: Connectivity, now: Instant, duration: Duration) -> Transition {
+    pub fn handle_timeout(
+        &mut self,
+        c: Connectivity,
+        now: Instant,
+        duration: Duration,
+    ) -> Transition {
         if !c.is_loss() {
             return self.step(Event::Restored, now, duration);
         }
         match self.state {
-            State::Active { deadline, .. } if now >= deadline => self.step(Event::Deadline, now, duration),
+            State::Active { deadline, .. } if now >= deadline => {
+                self.step(Event::Deadline, now, duration)
+            }
             _ => Transition::None,
         }
     }
@@ -206,7 +227,9 @@ impl Failsafe {
     pub fn snapshot(&self, now: Instant) -> Snapshot {
         match self.state {
             State::Normal => Snapshot::Normal,
-            State::Active { deadline, .. } => Snapshot::Active { remaining: deadline.saturating_since(now) },
+            State::Active { deadline, .. } => Snapshot::Active {
+                remaining: deadline.saturating_since(now),
+            },
             State::Expired => Snapshot::Expired,
         }
     }
@@ -215,7 +238,10 @@ impl Failsafe {
     pub fn restore(snapshot: Snapshot, now: Instant) -> Self {
         let state = match snapshot {
             Snapshot::Normal => State::Normal,
-            Snapshot::Active { remaining } => State::Active { since: now, deadline: now + remaining },
+            Snapshot::Active { remaining } => State::Active {
+                since: now,
+                deadline: now + remaining,
+            },
             Snapshot::Expired => State::Expired,
         };
         Self { state }
@@ -230,22 +256,39 @@ mod tests {
     const D: Duration = Duration::from_secs(7200);
 
     fn conn() -> impl Strategy<Value = Connectivity> {
-        (0usize..3, 0usize..3, any::<bool>()).prop_map(|(connected, lost, grid_lost)| Connectivity {
-            connected,
-            lost,
-            grid_lost: grid_lost && lost > 0,
+        (0usize..3, 0usize..3, any::<bool>()).prop_map(|(connected, lost, grid_lost)| {
+            Connectivity {
+                connected,
+                lost,
+                grid_lost: grid_lost && lost > 0,
+            }
         })
     }
 
-    const ALL_LOST: Connectivity = Connectivity { connected: 0, lost: 1, grid_lost: false };
-    const BACK: Connectivity = Connectivity { connected: 1, lost: 0, grid_lost: false };
-    const GRID_LOST: Connectivity = Connectivity { connected: 1, lost: 1, grid_lost: true };
+    const ALL_LOST: Connectivity = Connectivity {
+        connected: 0,
+        lost: 1,
+        grid_lost: false,
+    };
+    const BACK: Connectivity = Connectivity {
+        connected: 1,
+        lost: 0,
+        grid_lost: false,
+    };
+    const GRID_LOST: Connectivity = Connectivity {
+        connected: 1,
+        lost: 1,
+        grid_lost: true,
+    };
 
     #[test]
     fn the_table_is_total_and_deterministic() {
         for from in [Tag::Normal, Tag::Active, Tag::Expired] {
             for event in [Event::Loss, Event::Restored, Event::Deadline] {
-                assert_eq!(TABLE.iter().filter(|r| r.0 == from && r.1 == event).count(), 1);
+                assert_eq!(
+                    TABLE.iter().filter(|r| r.0 == from && r.1 == event).count(),
+                    1
+                );
             }
         }
     }
@@ -253,7 +296,14 @@ mod tests {
     #[test]
     fn which_connectivity_is_a_loss() {
         // LOCAL lost, GRID connected: no loss.
-        assert!(!Connectivity { connected: 1, lost: 1, grid_lost: false }.is_loss());
+        assert!(
+            !Connectivity {
+                connected: 1,
+                lost: 1,
+                grid_lost: false
+            }
+            .is_loss()
+        );
         // GRID lost, LOCAL connected: loss (the stricter GRID rule).
         assert!(GRID_LOST.is_loss());
         // Every zone lost: loss.

@@ -2,10 +2,10 @@
 //! amounts they carry.
 
 use crate::cbor::{Map, Value};
+use crate::model::AttributeId;
 use crate::model::features::energy_control::attr as ec;
 use crate::model::features::limit_source::attr as ls;
 use crate::model::features::shared::Direction;
-use crate::model::AttributeId;
 
 /// One kind of zone contribution; also the key of its duration timer
 /// (testing/behavior/duration-semantics.md §2.2).

@@ -9,8 +9,8 @@
 
 use alloc::vec::Vec;
 
-use super::kind::{Amount, Kind, PHASES};
 use super::Source;
+use super::kind::{Amount, Kind, PHASES};
 use crate::time::Instant;
 
 /// One candidate value for a kind.
@@ -79,7 +79,12 @@ pub fn resolve(kind: Kind, contributions: &[Contribution]) -> Resolved {
     for (i, slot) in phases.iter_mut().enumerate() {
         *slot = contributions
             .iter()
-            .filter_map(|c| c.amount.phases().and_then(|p| p.get(i).copied().flatten()).map(|v| (v, c)))
+            .filter_map(|c| {
+                c.amount
+                    .phases()
+                    .and_then(|p| p.get(i).copied().flatten())
+                    .map(|v| (v, c))
+            })
             .min_by_key(|(v, c)| (*v, rank(c)))
             .map(|(v, c)| (v, c.source));
     }

@@ -30,7 +30,9 @@ pub struct WallClock {
 impl WallClock {
     /// Unix seconds at `t`.
     pub fn unix_secs(&self, t: Instant) -> u64 {
-        let ms = self.unix_ms_at_zero.saturating_add(i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
+        let ms = self
+            .unix_ms_at_zero
+            .saturating_add(i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
         u64::try_from(ms / 1000).unwrap_or(0)
     }
 }

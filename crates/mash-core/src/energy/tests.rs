@@ -7,8 +7,8 @@ use super::*;
 use crate::cbor::{Map, Value};
 use crate::ids::ZoneId;
 use crate::interaction::Caller;
-use crate::model::features::energy_control::{attr as ec, cmd, ControlState, LimitCause};
-use crate::model::features::limit_source::{attr as ls, LIMIT_SOURCE};
+use crate::model::features::energy_control::{ControlState, LimitCause, attr as ec, cmd};
+use crate::model::features::limit_source::{LIMIT_SOURCE, attr as ls};
 use crate::model::features::{electrical, energy_control};
 use crate::model::{Device, Endpoint, EndpointType, Feature, FeatureType};
 use crate::time::Instant;
@@ -25,7 +25,10 @@ struct House {
 }
 
 fn caller(id: &str, ty: ZoneType) -> Caller {
-    Caller { zone_id: id.parse::<ZoneId>().unwrap(), zone_type: ty }
+    Caller {
+        zone_id: id.parse::<ZoneId>().unwrap(),
+        zone_type: ty,
+    }
 }
 
 fn t(ms: u64) -> Instant {
@@ -45,29 +48,59 @@ impl House {
                     .with_value(ec::ACCEPTS_SETPOINTS, true)
                     .with_value(ec::FAILSAFE_CONSUMPTION_LIMIT, 4_200_000i64),
             )
-            .with_feature(Feature::new(&electrical::ELECTRICAL).with_all_attributes().with_value(
-                electrical::attr::NOMINAL_MAX_CONSUMPTION,
-                22_000_000i64,
-            ))
+            .with_feature(
+                Feature::new(&electrical::ELECTRICAL)
+                    .with_all_attributes()
+                    .with_value(electrical::attr::NOMINAL_MAX_CONSUMPTION, 22_000_000i64),
+            )
             .with_feature(Feature::new(&LIMIT_SOURCE));
         let mut device = Device::new(vec![charger]);
-        let mut control = EnergyControl::new(&device, Config::default(), WallClock { unix_ms_at_zero: 1_700_000_000_000 });
+        let mut control = EnergyControl::new(
+            &device,
+            Config::default(),
+            WallClock {
+                unix_ms_at_zero: 1_700_000_000_000,
+            },
+        );
         let grid = caller("1111111111111111", ZoneType::Grid);
         let local = caller("2222222222222222", ZoneType::Local);
         for c in [&grid, &local] {
             control.add_zone(&mut device, c.zone_id, c.zone_type, t(0));
             control.zone_connected(&mut device, &c.zone_id, t(0));
         }
-        Self { device, control, grid, local }
+        Self {
+            device,
+            control,
+            grid,
+            local,
+        }
     }
 
-    fn invoke(&mut self, who: Caller, command: u8, params: &[(&str, Value)], at: u64) -> Result<Map, StatusCode> {
+    fn invoke(
+        &mut self,
+        who: Caller,
+        command: u8,
+        params: &[(&str, Value)],
+        at: u64,
+    ) -> Result<Map, StatusCode> {
         let params: Map = params.iter().map(|(k, v)| (*k, v.clone())).collect();
-        self.control.invoke(&mut self.device, &who, 1, command, &params, t(at)).map_err(|f| f.status)
+        self.control
+            .invoke(&mut self.device, &who, 1, command, &params, t(at))
+            .map_err(|f| f.status)
     }
 
-    fn limit(&mut self, who: Caller, mw: i64, cause: LimitCause, duration_s: Option<u64>, at: u64) -> Map {
-        let mut p = vec![("consumptionLimit", Value::int(mw)), ("cause", Value::from(cause.value()))];
+    fn limit(
+        &mut self,
+        who: Caller,
+        mw: i64,
+        cause: LimitCause,
+        duration_s: Option<u64>,
+        at: u64,
+    ) -> Map {
+        let mut p = vec![
+            ("consumptionLimit", Value::int(mw)),
+            ("cause", Value::from(cause.value())),
+        ];
         if let Some(d) = duration_s {
             p.push(("duration", Value::Uint(d)));
         }
@@ -75,7 +108,10 @@ impl House {
     }
 
     fn ec(&self, attr: u16) -> Value {
-        self.device.get(1, FeatureType::EnergyControl, attr).cloned().unwrap()
+        self.device
+            .get(1, FeatureType::EnergyControl, attr)
+            .cloned()
+            .unwrap()
     }
 
     fn state(&self) -> ControlState {
@@ -83,7 +119,10 @@ impl House {
     }
 
     fn source(&self, attr: u16) -> Value {
-        self.device.get(1, FeatureType::LimitSource, attr).cloned().unwrap()
+        self.device
+            .get(1, FeatureType::LimitSource, attr)
+            .cloned()
+            .unwrap()
     }
 
     fn run_until(&mut self, at: u64) {
@@ -98,37 +137,77 @@ fn a_grid_emergency_limit_overrides_the_ems_and_expires_by_itself() {
     let mut h = House::new();
     let r = h.limit(h.local, 11_000_000, LimitCause::LocalOptimization, None, 0);
     assert_eq!(r.get_text("applied"), Some(&Value::Bool(true)));
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(11_000_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(11_000_000)
+    );
     assert_eq!(h.state(), ControlState::Limited);
 
-    let r = h.limit(h.grid, 3_700_000, LimitCause::GridEmergency, Some(30 * 60), MIN);
-    assert_eq!(r.get_text("effectiveConsumptionLimit"), Some(&Value::Uint(3_700_000)));
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(3_700_000));
+    let r = h.limit(
+        h.grid,
+        3_700_000,
+        LimitCause::GridEmergency,
+        Some(30 * 60),
+        MIN,
+    );
+    assert_eq!(
+        r.get_text("effectiveConsumptionLimit"),
+        Some(&Value::Uint(3_700_000))
+    );
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(3_700_000)
+    );
 
     // Every zone can read who set it, why and until when.
     let src = h.source(ls::CONSUMPTION_LIMIT_SOURCE);
     let src = src.as_map().unwrap();
     assert_eq!(src.get_uint(1), Some(&Value::Uint(1)), "zone type GRID");
-    assert_eq!(src.get_uint(2), Some(&Value::Uint(LimitCause::GridEmergency.value().into())));
+    assert_eq!(
+        src.get_uint(2),
+        Some(&Value::Uint(LimitCause::GridEmergency.value().into()))
+    );
     assert_eq!(src.get_uint(3), Some(&Value::Uint(1_700_000_060)));
     assert_eq!(src.get_uint(4), Some(&Value::Uint(1_700_000_060 + 1800)));
     // The EMS sees its own value next to the effective one, and is told
     // it is overridden; the grid operator is not.
     let f = h.device.feature(1, FeatureType::LimitSource).unwrap();
-    assert_eq!(f.read(ls::MY_VALUES_OVERRIDDEN, Some(&h.local.zone_id)), Some(Value::Bool(true)));
-    assert_eq!(f.read(ls::MY_VALUES_OVERRIDDEN, Some(&h.grid.zone_id)), Some(Value::Bool(false)));
+    assert_eq!(
+        f.read(ls::MY_VALUES_OVERRIDDEN, Some(&h.local.zone_id)),
+        Some(Value::Bool(true))
+    );
+    assert_eq!(
+        f.read(ls::MY_VALUES_OVERRIDDEN, Some(&h.grid.zone_id)),
+        Some(Value::Bool(false))
+    );
     let ecf = h.device.feature(1, FeatureType::EnergyControl).unwrap();
-    assert_eq!(ecf.read(ec::MY_CONSUMPTION_LIMIT, Some(&h.local.zone_id)), Some(Value::Uint(11_000_000)));
-    assert_eq!(ecf.read(ec::MY_CONSUMPTION_LIMIT, Some(&h.grid.zone_id)), Some(Value::Uint(3_700_000)));
+    assert_eq!(
+        ecf.read(ec::MY_CONSUMPTION_LIMIT, Some(&h.local.zone_id)),
+        Some(Value::Uint(11_000_000))
+    );
+    assert_eq!(
+        ecf.read(ec::MY_CONSUMPTION_LIMIT, Some(&h.grid.zone_id)),
+        Some(Value::Uint(3_700_000))
+    );
 
     // 30 minutes later the grid limit is gone by itself.
     assert_eq!(h.control.poll_timeout(), Some(t(MIN + 30 * MIN)));
     h.run_until(MIN + 30 * MIN - 1);
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(3_700_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(3_700_000)
+    );
     h.run_until(MIN + 30 * MIN);
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(11_000_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(11_000_000)
+    );
     let src = h.source(ls::CONSUMPTION_LIMIT_SOURCE);
-    assert_eq!(src.as_map().unwrap().get_uint(1), Some(&Value::Uint(2)), "now from LOCAL");
+    assert_eq!(
+        src.as_map().unwrap().get_uint(1),
+        Some(&Value::Uint(2)),
+        "now from LOCAL"
+    );
 }
 
 #[test]
@@ -136,47 +215,86 @@ fn losing_the_grid_keeps_failsafe_limits_in_the_stack_until_the_duration_ends() 
     let mut h = House::new();
     h.limit(h.local, 11_000_000, LimitCause::LocalOptimization, None, 0);
     h.limit(h.grid, 6_000_000, LimitCause::GridOptimization, None, 0);
-    h.control.zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
+    h.control
+        .zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
     assert_eq!(h.state(), ControlState::Failsafe);
     // min(LOCAL 11 kW, failsafe 4.2 kW); the grid's own 6 kW is held back.
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(4_200_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(4_200_000)
+    );
     let src = h.source(ls::CONSUMPTION_LIMIT_SOURCE);
     assert_eq!(src.as_map().unwrap().get_uint(5), Some(&Value::Bool(true)));
     assert_eq!(src.as_map().unwrap().get_uint(1), Some(&Value::Null));
     // LOCAL may still tighten.
-    h.limit(h.local, 3_000_000, LimitCause::LocalProtection, None, 2 * MIN);
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(3_000_000));
-    h.limit(h.local, 11_000_000, LimitCause::LocalOptimization, None, 3 * MIN);
+    h.limit(
+        h.local,
+        3_000_000,
+        LimitCause::LocalProtection,
+        None,
+        2 * MIN,
+    );
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(3_000_000)
+    );
+    h.limit(
+        h.local,
+        11_000_000,
+        LimitCause::LocalOptimization,
+        None,
+        3 * MIN,
+    );
     // After failsafeDuration (default 2 h): AUTONOMOUS towards the grid,
     // LOCAL's limit alone applies.
     h.run_until(MIN + 120 * MIN);
     assert_eq!(h.state(), ControlState::Limited);
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(11_000_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(11_000_000)
+    );
     // The grid's old value was dropped: reconnecting does not bring it back.
-    h.control.zone_connected(&mut h.device, &h.grid.zone_id, t(200 * MIN));
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(11_000_000));
+    h.control
+        .zone_connected(&mut h.device, &h.grid.zone_id, t(200 * MIN));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(11_000_000)
+    );
 }
 
 #[test]
 fn grid_reconnection_within_the_failsafe_duration_restores_its_limit() {
     let mut h = House::new();
     h.limit(h.grid, 6_000_000, LimitCause::GridOptimization, None, 0);
-    h.control.zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(4_200_000));
-    h.control.zone_connected(&mut h.device, &h.grid.zone_id, t(60 * MIN));
+    h.control
+        .zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(4_200_000)
+    );
+    h.control
+        .zone_connected(&mut h.device, &h.grid.zone_id, t(60 * MIN));
     assert_eq!(h.state(), ControlState::Limited);
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(6_000_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(6_000_000)
+    );
 }
 
 #[test]
 fn losing_every_zone_applies_only_the_failsafe_limits_then_autonomous() {
     let mut h = House::new();
     h.limit(h.local, 2_000_000, LimitCause::LocalOptimization, None, 0);
-    h.control.zone_disconnected(&mut h.device, &h.local.zone_id, t(MIN));
-    h.control.zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
+    h.control
+        .zone_disconnected(&mut h.device, &h.local.zone_id, t(MIN));
+    h.control
+        .zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
     assert_eq!(h.state(), ControlState::Failsafe);
     // Zone limits are superseded by the failsafe limit (failsafe-timing §2.2).
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Uint(4_200_000));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(4_200_000)
+    );
     h.run_until(MIN + 120 * MIN);
     assert_eq!(h.state(), ControlState::Autonomous);
     assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
@@ -186,30 +304,78 @@ fn losing_every_zone_applies_only_the_failsafe_limits_then_autonomous() {
 fn losing_only_the_ems_clears_its_values_and_stays_controlled() {
     let mut h = House::new();
     h.limit(h.local, 5_000_000, LimitCause::LocalOptimization, None, 0);
-    h.control.zone_disconnected(&mut h.device, &h.local.zone_id, t(MIN));
+    h.control
+        .zone_disconnected(&mut h.device, &h.local.zone_id, t(MIN));
     assert_eq!(h.state(), ControlState::Controlled);
     assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
-    assert!(h.control.entry(1, &h.local.zone_id, Kind::ConsumptionLimit).is_none());
+    assert!(
+        h.control
+            .entry(1, &h.local.zone_id, Kind::ConsumptionLimit)
+            .is_none()
+    );
 }
 
 #[test]
 fn currents_stack_per_phase_and_setpoints_follow_priority() {
     let mut h = House::new();
-    let phases = |a: u64, b: u64, c: u64| Value::Map([(0u64, a), (1, b), (2, c)].into_iter().collect::<Map>());
-    let p = |v: Value| vec![("phases", v), ("direction", Value::Uint(0)), ("cause", Value::Uint(0))];
-    h.invoke(h.grid, cmd::SET_CURRENT_LIMITS, &p(phases(20_000, 20_000, 20_000)), 0).unwrap();
-    h.invoke(h.local, cmd::SET_CURRENT_LIMITS, &p(phases(16_000, 10_000, 16_000)), 0).unwrap();
-    assert_eq!(h.ec(ec::EFFECTIVE_CURRENT_LIMITS_CONSUMPTION), phases(16_000, 10_000, 16_000));
+    let phases = |a: u64, b: u64, c: u64| {
+        Value::Map([(0u64, a), (1, b), (2, c)].into_iter().collect::<Map>())
+    };
+    let p = |v: Value| {
+        vec![
+            ("phases", v),
+            ("direction", Value::Uint(0)),
+            ("cause", Value::Uint(0)),
+        ]
+    };
+    h.invoke(
+        h.grid,
+        cmd::SET_CURRENT_LIMITS,
+        &p(phases(20_000, 20_000, 20_000)),
+        0,
+    )
+    .unwrap();
+    h.invoke(
+        h.local,
+        cmd::SET_CURRENT_LIMITS,
+        &p(phases(16_000, 10_000, 16_000)),
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CURRENT_LIMITS_CONSUMPTION),
+        phases(16_000, 10_000, 16_000)
+    );
 
-    let sp = |w: u64| vec![("consumptionSetpoint", Value::Uint(w)), ("cause", Value::Uint(0))];
-    h.invoke(h.local, cmd::SET_SETPOINT, &sp(5_000_000), 0).unwrap();
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT), Value::Uint(5_000_000));
-    h.invoke(h.grid, cmd::SET_SETPOINT, &sp(3_000_000), 0).unwrap();
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT), Value::Uint(3_000_000));
+    let sp = |w: u64| {
+        vec![
+            ("consumptionSetpoint", Value::Uint(w)),
+            ("cause", Value::Uint(0)),
+        ]
+    };
+    h.invoke(h.local, cmd::SET_SETPOINT, &sp(5_000_000), 0)
+        .unwrap();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT),
+        Value::Uint(5_000_000)
+    );
+    h.invoke(h.grid, cmd::SET_SETPOINT, &sp(3_000_000), 0)
+        .unwrap();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT),
+        Value::Uint(3_000_000)
+    );
     // Removing the GRID zone re-resolves to the EMS's values.
-    h.control.remove_zone(&mut h.device, &h.grid.zone_id.clone(), t(MIN));
-    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT), Value::Uint(5_000_000));
-    assert_eq!(h.ec(ec::EFFECTIVE_CURRENT_LIMITS_CONSUMPTION), phases(16_000, 10_000, 16_000));
+    h.control
+        .remove_zone(&mut h.device, &h.grid.zone_id.clone(), t(MIN));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT),
+        Value::Uint(5_000_000)
+    );
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CURRENT_LIMITS_CONSUMPTION),
+        phases(16_000, 10_000, 16_000)
+    );
     assert_eq!(h.source(ls::ZONE_TYPES), Value::Array(vec![Value::Uint(2)]));
 }
 
@@ -219,14 +385,33 @@ fn set_limit_rejections_follow_the_reference() {
     let r = h.limit(h.local, -1, LimitCause::LocalProtection, None, 0);
     assert_eq!(r.get_text("applied"), Some(&Value::Bool(false)));
     assert_eq!(r.get_text("rejectReason"), Some(&Value::Uint(2)));
-    let over = h.invoke(h.local, cmd::SET_LIMIT, &[("consumptionLimit", Value::Uint(30_000_000)), ("cause", Value::Uint(2))], 0);
+    let over = h.invoke(
+        h.local,
+        cmd::SET_LIMIT,
+        &[
+            ("consumptionLimit", Value::Uint(30_000_000)),
+            ("cause", Value::Uint(2)),
+        ],
+        0,
+    );
     assert_eq!(over, Err(StatusCode::ConstraintError));
     h.limit(h.local, 6_000_000, LimitCause::LocalProtection, None, 0);
-    assert_eq!(h.invoke(h.local, cmd::CLEAR_LIMIT, &[], 0).unwrap().get_text("success"), Some(&Value::Bool(true)));
+    assert_eq!(
+        h.invoke(h.local, cmd::CLEAR_LIMIT, &[], 0)
+            .unwrap()
+            .get_text("success"),
+        Some(&Value::Bool(true))
+    );
     assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
     assert_eq!(h.state(), ControlState::Controlled);
     // OVERRIDE refuses new limits.
-    h.control.set_override(&mut h.device, 1, energy_control::OverrideReason::Safety, crate::model::features::shared::Direction::Consumption, t(0));
+    h.control.set_override(
+        &mut h.device,
+        1,
+        energy_control::OverrideReason::Safety,
+        crate::model::features::shared::Direction::Consumption,
+        t(0),
+    );
     let r = h.limit(h.local, 6_000_000, LimitCause::LocalProtection, None, 0);
     assert_eq!(r.get_text("rejectReason"), Some(&Value::Uint(3)));
     assert_eq!(r.get_text("controlState"), Some(&Value::Uint(4)));
@@ -238,14 +423,27 @@ fn test_zone_limits_are_stored_but_ignored() {
     let test = caller("3333333333333333", ZoneType::Test);
     h.limit(test, 1_000, LimitCause::UserPreference, None, 0);
     assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
-    assert!(h.control.entry(1, &test.zone_id, Kind::ConsumptionLimit).is_some());
+    assert!(
+        h.control
+            .entry(1, &test.zone_id, Kind::ConsumptionLimit)
+            .is_some()
+    );
 }
 
 #[test]
 fn failsafe_attributes_need_accepts_limits() {
     let mut h = House::new();
-    h.device.set(1, FeatureType::EnergyControl, ec::ACCEPTS_LIMITS, false).unwrap();
-    let r = h.control.write(&mut h.device, &h.local, 1, ec::FAILSAFE_CONSUMPTION_LIMIT, Value::Uint(1), t(0));
+    h.device
+        .set(1, FeatureType::EnergyControl, ec::ACCEPTS_LIMITS, false)
+        .unwrap();
+    let r = h.control.write(
+        &mut h.device,
+        &h.local,
+        1,
+        ec::FAILSAFE_CONSUMPTION_LIMIT,
+        Value::Uint(1),
+        t(0),
+    );
     assert_eq!(r.map_err(|f| f.status), Err(StatusCode::Unsupported));
 }
 
@@ -253,8 +451,10 @@ fn failsafe_attributes_need_accepts_limits() {
 fn a_zone_that_never_connects_counts_as_lost_after_the_grace_period() {
     let mut h = House::new();
     let late = caller("4444444444444444", ZoneType::Grid);
-    h.control.remove_zone(&mut h.device, &h.grid.zone_id.clone(), t(0));
-    h.control.add_zone(&mut h.device, late.zone_id, ZoneType::Grid, t(0));
+    h.control
+        .remove_zone(&mut h.device, &h.grid.zone_id.clone(), t(0));
+    h.control
+        .add_zone(&mut h.device, late.zone_id, ZoneType::Grid, t(0));
     assert_eq!(h.state(), ControlState::Controlled);
     h.run_until(Duration::from_secs(120).as_millis() as u64);
     assert_eq!(h.state(), ControlState::Failsafe);

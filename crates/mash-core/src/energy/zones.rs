@@ -75,7 +75,13 @@ impl Zones {
     /// Adds a zone awaiting its first connection (no-op if known).
     pub fn add(&mut self, id: ZoneId, ty: ZoneType, now: Instant, grace: Duration) {
         if self.get(&id).is_none() {
-            self.zones.push(ZoneState { id, ty, link: Link::Pending { deadline: now + grace } });
+            self.zones.push(ZoneState {
+                id,
+                ty,
+                link: Link::Pending {
+                    deadline: now + grace,
+                },
+            });
         }
     }
 

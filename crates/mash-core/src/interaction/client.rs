@@ -107,7 +107,11 @@ pub struct PendingRequests<T> {
 impl<T> PendingRequests<T> {
     /// Requests time out after `timeout` (the reference uses 10 s).
     pub fn new(timeout: Duration) -> Self {
-        Self { ids: RequestIds::new(), timeout, pending: Vec::new() }
+        Self {
+            ids: RequestIds::new(),
+            timeout,
+            pending: Vec::new(),
+        }
     }
 
     /// Allocates a message ID for a request sent at `now` and remembers

@@ -5,7 +5,6 @@ use alloc::vec::Vec;
 
 use super::*;
 use crate::cbor::{Map, Value};
-use crate::ids::ZoneId;
 use crate::model::features::{energy_control as ec, measurement};
 use crate::model::{Device, Endpoint, EndpointType, Feature, FeatureType};
 use crate::time::Instant;

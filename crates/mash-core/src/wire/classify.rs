@@ -2,7 +2,7 @@
 //! (INTEROP.md §2.3), plus its certificate-renewal shape check (§5.8).
 
 use super::WireError;
-use crate::cbor::{decode_value, Key, Map, Value};
+use crate::cbor::{Key, Map, Value, decode_value};
 
 /// What a frame is, judged by its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,12 @@ pub(crate) fn classify_map(m: &Map) -> Result<MessageKind, WireError> {
 fn is_renewal_shape(m: &Map) -> bool {
     !m.contains_key(4u64)
         && matches!(uint(m, 1), Some(30..=33))
-        && !matches!(m.get_uint(3), Some(Value::Map(_) | Value::Array(_) | Value::Text(_)))
-        && !matches!(m.get_uint(2), Some(Value::Map(_) | Value::Array(_) | Value::Text(_)))
+        && !matches!(
+            m.get_uint(3),
+            Some(Value::Map(_) | Value::Array(_) | Value::Text(_))
+        )
+        && !matches!(
+            m.get_uint(2),
+            Some(Value::Map(_) | Value::Array(_) | Value::Text(_))
+        )
 }

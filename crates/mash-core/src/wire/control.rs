@@ -2,8 +2,8 @@
 
 use alloc::vec::Vec;
 
-use super::message::field;
 use super::WireError;
+use super::message::field;
 use crate::cbor::{Map, Writer};
 use crate::macros::wire_enum;
 
@@ -31,17 +31,26 @@ pub struct Control {
 impl Control {
     /// A ping with `sequence`.
     pub const fn ping(sequence: u32) -> Self {
-        Self { kind: ControlType::Ping, sequence }
+        Self {
+            kind: ControlType::Ping,
+            sequence,
+        }
     }
 
     /// The pong answering a ping with `sequence`.
     pub const fn pong(sequence: u32) -> Self {
-        Self { kind: ControlType::Pong, sequence }
+        Self {
+            kind: ControlType::Pong,
+            sequence,
+        }
     }
 
     /// A close.
     pub const fn close() -> Self {
-        Self { kind: ControlType::Close, sequence: 0 }
+        Self {
+            kind: ControlType::Close,
+            sequence: 0,
+        }
     }
 
     /// Appends the encoded frame to `buf`.
@@ -56,7 +65,9 @@ impl Control {
 
     pub(crate) fn from_map(m: &Map) -> Result<Self, WireError> {
         Ok(Self {
-            kind: ControlType::from_value(field(m, 1, "type")?.ok_or(WireError::MissingField("type"))?),
+            kind: ControlType::from_value(
+                field(m, 1, "type")?.ok_or(WireError::MissingField("type"))?,
+            ),
             sequence: field(m, 2, "sequence")?.unwrap_or(0),
         })
     }

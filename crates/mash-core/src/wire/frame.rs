@@ -38,7 +38,9 @@ pub fn encode_frame(payload: &[u8], out: &mut Vec<u8>) -> Result<(), FrameError>
 fn check_len(len: u64) -> Result<u32, FrameError> {
     match len {
         0 => Err(FrameError::Empty),
-        n if n > MAX_MESSAGE_SIZE as u64 => Err(FrameError::TooLarge(u32::try_from(n).unwrap_or(u32::MAX))),
+        n if n > MAX_MESSAGE_SIZE as u64 => {
+            Err(FrameError::TooLarge(u32::try_from(n).unwrap_or(u32::MAX)))
+        }
         n => Ok(n as u32),
     }
 }
@@ -108,7 +110,10 @@ mod tests {
                 frames.push(f);
             }
         }
-        assert_eq!(frames, [vec![0xa1, 0x01, 0x03], vec![0xa2, 0x01, 0x01, 0x02, 0x01]]);
+        assert_eq!(
+            frames,
+            [vec![0xa1, 0x01, 0x03], vec![0xa2, 0x01, 0x01, 0x02, 0x01]]
+        );
     }
 
     #[test]
@@ -119,7 +124,10 @@ mod tests {
         let mut r = FrameReader::new();
         r.push(&[0, 0, 0, 0]);
         assert_eq!(r.next_frame(), Err(FrameError::Empty));
-        assert_eq!(encode_frame(&[0; 8193], &mut Vec::new()), Err(FrameError::TooLarge(8193)));
+        assert_eq!(
+            encode_frame(&[0; 8193], &mut Vec::new()),
+            Err(FrameError::TooLarge(8193))
+        );
         assert!(encode_frame(&[0; 8192], &mut Vec::new()).is_ok());
     }
 }

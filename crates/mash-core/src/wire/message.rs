@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::classify::{classify_map, MessageKind};
+use super::classify::{MessageKind, classify_map};
 use super::{Control, StatusCode};
 use crate::cbor::{DecodeError, Key, Map, Reader, Value, Writer};
 use crate::macros::wire_enum;
@@ -165,14 +165,22 @@ impl Request {
 impl Response {
     /// A response with `status` and no payload.
     pub fn status(message_id: u32, status: StatusCode) -> Self {
-        Self { message_id, status, payload: None }
+        Self {
+            message_id,
+            status,
+            payload: None,
+        }
     }
 
     /// An error response with the reference's `{1: "text"}` payload.
     pub fn error(message_id: u32, status: StatusCode, text: impl Into<String>) -> Self {
         let mut payload = Map::new();
         payload.insert(1u64, text.into());
-        Self { message_id, status, payload: Some(Value::Map(payload)) }
+        Self {
+            message_id,
+            status,
+            payload: Some(Value::Map(payload)),
+        }
     }
 
     /// Appends the encoded response to `buf`.
@@ -203,12 +211,24 @@ impl Response {
 impl Notification {
     /// Appends the encoded notification to `buf`.
     pub fn encode(&self, buf: &mut Vec<u8>) {
-        Self::encode_parts(buf, self.subscription_id, self.endpoint_id, self.feature_id, &self.changes);
+        Self::encode_parts(
+            buf,
+            self.subscription_id,
+            self.endpoint_id,
+            self.feature_id,
+            &self.changes,
+        );
     }
 
     /// Encodes a notification without owning its parts, so fan-out can
     /// reuse one change map for many subscriptions.
-    pub fn encode_parts(buf: &mut Vec<u8>, subscription_id: u32, endpoint_id: u8, feature_id: u8, changes: &Map) {
+    pub fn encode_parts(
+        buf: &mut Vec<u8>,
+        subscription_id: u32,
+        endpoint_id: u8,
+        feature_id: u8,
+        changes: &Map,
+    ) {
         let mut w = Writer::new(buf);
         w.map(5);
         w.uint(1).uint(0);
@@ -225,7 +245,8 @@ impl Notification {
             Some(_) => return Err(WireError::InvalidField("changes")),
         };
         Ok(Self {
-            subscription_id: field(&m, 2, "subscriptionId")?.ok_or(WireError::MissingField("subscriptionId"))?,
+            subscription_id: field(&m, 2, "subscriptionId")?
+                .ok_or(WireError::MissingField("subscriptionId"))?,
             endpoint_id: field(&m, 3, "endpointId")?.unwrap_or(0),
             feature_id: field(&m, 4, "featureId")?.unwrap_or(0),
             changes,
@@ -274,10 +295,16 @@ impl Message {
 }
 
 /// Reads an optional unsigned envelope field that must fit `T`.
-pub(crate) fn field<T: TryFrom<u64>>(m: &Map, key: u64, name: &'static str) -> Result<Option<T>, WireError> {
+pub(crate) fn field<T: TryFrom<u64>>(
+    m: &Map,
+    key: u64,
+    name: &'static str,
+) -> Result<Option<T>, WireError> {
     match m.get(Key::Uint(key)) {
         None => Ok(None),
-        Some(Value::Uint(v)) => T::try_from(*v).map(Some).map_err(|_| WireError::InvalidField(name)),
+        Some(Value::Uint(v)) => T::try_from(*v)
+            .map(Some)
+            .map_err(|_| WireError::InvalidField(name)),
         Some(_) => Err(WireError::InvalidField(name)),
     }
 }

@@ -11,8 +11,8 @@ mod frame;
 mod message;
 mod status;
 
-pub use classify::{classify, MessageKind};
+pub use classify::{MessageKind, classify};
 pub use control::{Control, ControlType};
-pub use frame::{FrameError, FrameReader, encode_frame, MAX_MESSAGE_SIZE};
+pub use frame::{FrameError, FrameReader, MAX_MESSAGE_SIZE, encode_frame};
 pub use message::{Message, Notification, Operation, Request, Response, WireError};
 pub use status::StatusCode;

@@ -1,9 +1,11 @@
 //! EnergyControl (feature 0x05, `features/energy-control.md`): Energy management: limits, setpoints, process control.
 
+use crate::macros::wire_enum;
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
-use crate::model::{AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P};
-use crate::macros::wire_enum;
+use crate::model::{
+    AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P,
+};
 
 wire_enum! {
     /// Type of controllable device.

@@ -2,7 +2,9 @@
 
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
-use crate::model::{AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P};
+use crate::model::{
+    AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P,
+};
 
 feature_table! {
     /// The Measurement table.

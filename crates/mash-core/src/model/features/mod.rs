@@ -39,7 +39,10 @@ pub static EXTENSIONS: [&FeatureDef; 1] = [&limit_source::LIMIT_SOURCE];
 
 /// The table for a feature ID.
 pub fn def(ty: FeatureType) -> Option<&'static FeatureDef> {
-    ALL.iter().chain(EXTENSIONS.iter()).copied().find(|d| d.id == ty)
+    ALL.iter()
+        .chain(EXTENSIONS.iter())
+        .copied()
+        .find(|d| d.id == ty)
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Plan (feature 0x09, `features/plan.md`): Device reports intended power behavior. Commitment levels support negotiation.
 
+use crate::macros::wire_enum;
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
-use crate::model::{AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P};
-use crate::macros::wire_enum;
+use crate::model::{
+    AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P,
+};
 
 wire_enum! {
     /// How firm the plan is.

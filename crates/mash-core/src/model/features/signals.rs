@@ -1,9 +1,11 @@
 //! Signals (feature 0x08, `features/signals.md`): Time-slotted price, constraint, and forecast signals from controller to device.
 
+use crate::macros::wire_enum;
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
-use crate::model::{AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P};
-use crate::macros::wire_enum;
+use crate::model::{
+    AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P,
+};
 
 wire_enum! {
     /// Origin of the signal data.

@@ -1,9 +1,11 @@
 //! Status (feature 0x02, `features/status.md`): Per-endpoint operating state and health information.
 
+use crate::macros::wire_enum;
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
-use crate::model::{AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P};
-use crate::macros::wire_enum;
+use crate::model::{
+    AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P,
+};
 
 wire_enum! {
     /// Operating state of a device/endpoint.

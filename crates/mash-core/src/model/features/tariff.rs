@@ -1,9 +1,11 @@
 //! Tariff (feature 0x07, `features/tariff.md`): Static tariff metadata: currency context for Signals price values.
 
+use crate::macros::wire_enum;
 use crate::model::schema::feature_table;
 #[allow(unused_imports)]
-use crate::model::{AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P};
-use crate::macros::wire_enum;
+use crate::model::{
+    AttributeDef as A, CommandDef as C, DataType::*, DefaultValue, FeatureType, ParamDef as P,
+};
 
 wire_enum! {
     /// Unit for price values.
