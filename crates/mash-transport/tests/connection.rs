@@ -164,8 +164,8 @@ async fn peer_vanishing_is_reported_as_eof() {
 async fn keep_alive_pings_promptly_and_both_sides_stay_up() {
     let (_device, op, mut client) = pair().await;
     let fast = KeepAliveConfig {
-        interval: Duration::from_millis(100),
-        pong_timeout: Duration::from_millis(80),
+        interval: Duration::from_millis(200),
+        pong_timeout: Duration::from_millis(190),
         ..KeepAliveConfig::SPEC
     };
     let device_conn: Connection = op.start(ConnectionConfig {
@@ -186,7 +186,7 @@ async fn keep_alive_pings_promptly_and_both_sides_stay_up() {
         keep_alive: fast,
         ..Default::default()
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(device_conn.close_reason(), None);
     assert_eq!(client_conn.close_reason(), None);
 }
