@@ -25,6 +25,8 @@ pub struct ZonePolicy {
     /// Whether a valid test enable-key is configured (32 hex characters,
     /// not all zero): only then is a TEST zone accepted, as an extra slot.
     pub test_enabled: bool,
+    /// At most one zone per type (DEC-043); a deployment may lift it.
+    pub unique_types: bool,
 }
 
 impl Default for ZonePolicy {
@@ -33,6 +35,7 @@ impl Default for ZonePolicy {
             existing: Vec::new(),
             max_zones: DEFAULT_MAX_ZONES,
             test_enabled: false,
+            unique_types: true,
         }
     }
 }
@@ -142,7 +145,7 @@ impl ZonePolicy {
         if zone_type == ZoneType::Test && !self.test_enabled {
             return Err(ZonePolicyError::TestZoneNotEnabled);
         }
-        if self.has(zone_type) {
+        if self.unique_types && self.has(zone_type) {
             return Err(ZonePolicyError::ZoneTypeExists(zone_type));
         }
         let used = self.non_test_zones();
@@ -166,7 +169,19 @@ mod tests {
             existing: existing.to_vec(),
             max_zones: DEFAULT_MAX_ZONES,
             test_enabled,
+            unique_types: true,
         }
+    }
+
+    #[test]
+    fn unique_types_can_be_lifted() {
+        let mut p = policy(&[ZoneType::Local], false);
+        assert!(matches!(
+            p.check_zone_type(ZoneType::Local),
+            Err(ZonePolicyError::ZoneTypeExists(_))
+        ));
+        p.unique_types = false;
+        assert_eq!(p.check_zone_type(ZoneType::Local), Ok(()));
     }
 
     #[test]
@@ -210,6 +225,7 @@ mod tests {
             existing: vec![Local],
             max_zones: 1,
             test_enabled: false,
+            unique_types: true,
         };
         assert_eq!(
             full.check_zone_type(Grid),

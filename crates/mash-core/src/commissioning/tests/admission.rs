@@ -144,6 +144,7 @@ fn slots_full_after_pase() {
         existing: vec![ZoneType::Local],
         max_zones: 1,
         test_enabled: true,
+        unique_types: true,
     };
     let mut pair = Pair::new(
         CommissioningGate::new(policy),
