@@ -284,6 +284,19 @@ impl EnergyControl {
         self.apply(device, now);
     }
 
+    /// Forgets every zone value, timer, override, pause and failsafe
+    /// episode: effective values null, AUTONOMOUS unless a zone is
+    /// connected (conformance ResetTestState, INTEROP.md Appendix A.2).
+    pub fn reset_all(&mut self, device: &mut Device, now: Instant) {
+        for e in &mut self.endpoints {
+            e.entries.clear();
+            e.override_ = None;
+            e.paused = None;
+        }
+        self.failsafe = Failsafe::default();
+        self.apply(device, now);
+    }
+
     /// Whether `ep` is paused by a controller.
     pub fn is_paused(&self, ep: EndpointId) -> bool {
         self.endpoint(ep).is_some_and(|e| e.paused.is_some())

@@ -23,7 +23,7 @@ mod subscribe;
 mod subscriptions;
 mod write;
 
-pub use application::{Access, Application, Caller, Context, DefaultApplication};
+pub use application::{Access, Application, Caller, Context, DefaultApplication, store};
 pub use client::{PendingRequests, ReadPayload, RequestIds, SubscribePayload};
 pub use failure::Failure;
 pub use session::{Inbound, ServerSession};
