@@ -102,4 +102,4 @@ pub fn appliance(kind: DeviceKind, config: &SimConfig) -> Box<dyn Appliance> {
 }
 
 #[cfg(test)]
-mod testutil;
+mod tests;

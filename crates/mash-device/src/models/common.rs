@@ -53,30 +53,11 @@ pub(super) struct Nameplate {
 }
 
 impl Nameplate {
+    /// Electrical with the nameplate. `with_value` adds the attribute it
+    /// sets, so optional attributes are only set when they apply.
     pub fn electrical(&self, bits: u32) -> Feature {
         use electrical::attr::*;
-        let mut ids: Vec<AttributeId> = vec![
-            PHASE_COUNT,
-            PHASE_MAPPING,
-            NOMINAL_VOLTAGE,
-            NOMINAL_FREQUENCY,
-            SUPPORTED_DIRECTIONS,
-            NOMINAL_MAX_CONSUMPTION,
-            NOMINAL_MIN_POWER,
-            MAX_CURRENT_PER_PHASE,
-            SUPPORTS_ASYMMETRIC,
-        ];
-        if self.directions == Direction::Bidirectional {
-            ids.push(NOMINAL_MAX_PRODUCTION);
-        }
-        if self.min_current_ma.is_some() {
-            ids.push(MIN_CURRENT_PER_PHASE);
-        }
-        if self.capacity_mwh.is_some() {
-            ids.push(ENERGY_CAPACITY);
-        }
-        Feature::new(&electrical::ELECTRICAL)
-            .with_attributes(&ids)
+        let mut f = Feature::new(&electrical::ELECTRICAL)
             .with_feature_map(bits)
             .with_value(PHASE_COUNT, self.phases)
             .with_value(PHASE_MAPPING, phase_mapping(self.phases))
@@ -84,12 +65,19 @@ impl Nameplate {
             .with_value(NOMINAL_FREQUENCY, 50u8)
             .with_value(SUPPORTED_DIRECTIONS, self.directions.value())
             .with_value(NOMINAL_MAX_CONSUMPTION, self.max_consumption_mw)
-            .with_value(NOMINAL_MAX_PRODUCTION, self.max_production_mw)
             .with_value(NOMINAL_MIN_POWER, self.min_power_mw)
             .with_value(MAX_CURRENT_PER_PHASE, self.max_current_ma)
-            .with_value(MIN_CURRENT_PER_PHASE, Value::from(self.min_current_ma))
-            .with_value(SUPPORTS_ASYMMETRIC, self.asymmetric.value())
-            .with_value(ENERGY_CAPACITY, Value::from(self.capacity_mwh))
+            .with_value(SUPPORTS_ASYMMETRIC, self.asymmetric.value());
+        if self.directions == Direction::Bidirectional {
+            f = f.with_value(NOMINAL_MAX_PRODUCTION, self.max_production_mw);
+        }
+        if let Some(ma) = self.min_current_ma {
+            f = f.with_value(MIN_CURRENT_PER_PHASE, ma);
+        }
+        if let Some(mwh) = self.capacity_mwh {
+            f = f.with_value(ENERGY_CAPACITY, mwh);
+        }
+        f
     }
 }
 
@@ -200,7 +188,7 @@ impl Capabilities {
         if self.pausable {
             cmds.extend([cmd::PAUSE, cmd::RESUME]);
         }
-        Feature::new(&energy_control::ENERGY_CONTROL)
+        let mut f = Feature::new(&energy_control::ENERGY_CONTROL)
             .with_attributes(&ids)
             .with_commands(&cmds)
             .with_feature_map(bits)
@@ -215,11 +203,14 @@ impl Capabilities {
                 ec::FAILSAFE_CONSUMPTION_LIMIT,
                 Value::from(self.failsafe_consumption_mw),
             )
-            .with_value(
+            .with_value(ec::FAILSAFE_DURATION, FAILSAFE_DURATION_S)
+            .with_value(ec::PROCESS_STATE, ProcessState::None.value());
+        if both {
+            f = f.with_value(
                 ec::FAILSAFE_PRODUCTION_LIMIT,
                 Value::from(self.failsafe_production_mw),
-            )
-            .with_value(ec::FAILSAFE_DURATION, FAILSAFE_DURATION_S)
-            .with_value(ec::PROCESS_STATE, ProcessState::None.value())
+            );
+        }
+        f
     }
 }

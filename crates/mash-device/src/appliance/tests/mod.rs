@@ -1,5 +1,10 @@
-//! Helpers for the appliance tests: a model per kind, a simulated clock,
-//! and direct writes of the values the EnergyControl resolver produces.
+//! Appliance tests. The helpers here build a model per kind, run a
+//! simulated clock, and write the values the EnergyControl resolver would
+//! produce straight into the model.
+
+mod battery;
+mod evse;
+mod heat_pump;
 
 use mash_core::cbor::{Map, Value};
 use mash_core::model::features::energy_control::attr as ec;
