@@ -104,17 +104,17 @@ impl Monotonic {
     }
 
     /// Now, for the core.
-    pub(crate) fn now(&self) -> mash_core::time::Instant {
+    pub(crate) fn now(self) -> mash_core::time::Instant {
         self.to_core(tokio::time::Instant::now())
     }
 
-    pub(crate) fn to_core(&self, t: tokio::time::Instant) -> mash_core::time::Instant {
+    pub(crate) fn to_core(self, t: tokio::time::Instant) -> mash_core::time::Instant {
         let ms = t.saturating_duration_since(self.start).as_millis();
         mash_core::time::Instant::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
     }
 
     /// The tokio instant of a core deadline.
-    pub(crate) fn to_tokio(&self, t: mash_core::time::Instant) -> tokio::time::Instant {
+    pub(crate) fn to_tokio(self, t: mash_core::time::Instant) -> tokio::time::Instant {
         self.start + Duration::from_millis(t.as_millis())
     }
 }

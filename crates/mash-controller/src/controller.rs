@@ -23,7 +23,7 @@ use crate::handle::DeviceHandle;
 use crate::model::ControllerModel;
 use crate::registry::{DeviceRecord, Registry};
 use crate::session;
-use crate::zone::ZoneOwner;
+use crate::zone::{ZoneOwner, issue_time};
 
 /// How long to wait for the device to close the commissioning connection
 /// before dialling operationally (it does so right after its
@@ -120,10 +120,10 @@ impl<D> Inner<D> {
         device_id: DeviceId,
     ) -> Result<Certificate, Error> {
         let csr = VerifiedCsr::verify(csr_der).map_err(Error::DeviceCertificate)?;
-        let now = self.now();
+        let not_before = issue_time(self.now());
         Ok(lock(&self.zone)
             .ca()
-            .renew_device_cert(&csr, device_id, now)?)
+            .renew_device_cert(&csr, device_id, not_before)?)
     }
 
     /// Records a completed renewal.
@@ -245,8 +245,8 @@ impl<D: Dialer> Controller<D> {
         let exchanged =
             commission::exchange(&mut dialed.stream, &code, zone_ca_der, inner.mono, |csr| {
                 let csr = VerifiedCsr::verify(csr)?;
-                let now = inner.now();
-                lock(&inner.zone).ca().issue_device_cert(&csr, now)
+                let not_before = issue_time(inner.now());
+                lock(&inner.zone).ca().issue_device_cert(&csr, not_before)
             })
             .await?;
         // The device closes by itself once its operational side is ready.

@@ -15,6 +15,7 @@
 //! that is present but unreadable is an error, never a fresh start.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use mash_core::zone::ZoneType;
 use mash_pki::{Certificate, KeyPair, TlsIdentity, UnixTime, ZoneCa, renewal_due};
@@ -26,6 +27,19 @@ use tracing::{info, warn};
 use crate::dialer::OperationalCredentials;
 use crate::error::Error;
 use crate::registry::DEVICE_PREFIX;
+
+/// How far certificates are backdated. Devices check certificates
+/// without clock-skew tolerance (INTEROP.md §3.3 step 1, §5.2 step 8.5),
+/// so a device clock a second behind ours would refuse a certificate whose
+/// notBefore is our "now". The spec documents backdate by 5 minutes
+/// (INTEROP.md §11, "Op cert profile"); the shape of the certificate is
+/// unchanged.
+pub(crate) const BACKDATE: Duration = Duration::from_secs(5 * 60);
+
+/// The notBefore to issue a certificate with at `now`.
+pub(crate) fn issue_time(now: UnixTime) -> UnixTime {
+    now.saturating_sub(BACKDATE)
+}
 
 const META_DOC: &str = "controller";
 const IDENTITY_DOC: &str = "identity";
@@ -88,7 +102,7 @@ impl ZoneOwner {
             .ok_or_else(|| Error::State(format!("unnamed zone type {zone_type:?}")))?;
         let ca = ZoneCa::generate(zone_type, zone_name, now)?;
         ca.save(store.path())?;
-        let identity = ca.issue_controller_identity(now)?;
+        let identity = ca.issue_controller_identity(issue_time(now))?;
         save_identity(store, &identity)?;
         // Last: from here on the zone exists.
         store.write(
@@ -174,7 +188,7 @@ impl ZoneOwner {
         if !renewal_due(self.identity.certificate(), now) {
             return Ok(false);
         }
-        let identity = self.ca.issue_controller_identity(now)?;
+        let identity = self.ca.issue_controller_identity(issue_time(now))?;
         save_identity(store, &identity)?;
         self.credentials = Arc::new(credentials(&self.ca, &identity)?);
         let old = self.identity.certificate().not_after();
@@ -224,8 +238,6 @@ fn credentials(ca: &ZoneCa, identity: &TlsIdentity) -> Result<OperationalCredent
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     const NOW: UnixTime = UnixTime::from_secs(1_796_315_590);
