@@ -195,6 +195,9 @@ pub struct DeviceCore {
     clock_offset_s: i64,
     /// Suppresses automatic window re-entry until then (ExitCommissioningMode).
     no_reentry_until: Option<Instant>,
+    /// The appliance simulation runs until a TEST zone connects: from then
+    /// on a conformance tool drives the values (INTEROP.md Appendix A.3).
+    simulate: bool,
 }
 
 impl std::fmt::Debug for DeviceCore {
@@ -264,6 +267,7 @@ impl DeviceCore {
             clock,
             clock_offset_s: 0,
             no_reentry_until: None,
+            simulate: true,
         };
         core.refresh_policy();
         // A fresh device opens its window (INTEROP.md §5.5).
@@ -417,7 +421,7 @@ impl DeviceCore {
             .chain(handshakes)
             .chain(self.window.poll_timeout())
             .chain(self.energy.poll_timeout())
-            .chain(self.appliance.poll_timeout())
+            .chain(self.appliance.poll_timeout().filter(|_| self.simulate))
             .min()
     }
 
@@ -433,7 +437,7 @@ impl DeviceCore {
         if self.energy.poll_timeout().is_some_and(|t| t <= now) {
             self.energy.handle_timeout(&mut self.device, now);
         }
-        if self.appliance.poll_timeout().is_some_and(|t| t <= now) {
+        if self.simulate && self.appliance.poll_timeout().is_some_and(|t| t <= now) {
             self.appliance.tick(&mut self.device, now);
         }
         self.flush_changes(now);

@@ -9,7 +9,7 @@ use mash_core::ids::ZoneId;
 use mash_core::interaction::{Caller, Inbound, PendingRequests, ServerSession};
 use mash_core::model::Device;
 use mash_core::time::Instant;
-use mash_core::wire::{Message, Operation, Request, Response};
+use mash_core::wire::{Message, Request, Response};
 use mash_pki::{Certificate, PendingCsr, PkiError};
 use tracing::{debug, info, warn};
 
@@ -98,6 +98,10 @@ impl DeviceCore {
         let zone_type = self.zones.iter().find(|z| z.id() == Some(zone_id))?.ty();
         let conn = self.allocate_conn();
         let caller = Caller { zone_id, zone_type };
+        if zone_type == mash_core::zone::ZoneType::Test && self.simulate {
+            info!("TEST zone connected: appliance simulation off");
+            self.simulate = false;
+        }
         self.sessions.insert(
             conn,
             Session {
@@ -302,16 +306,14 @@ impl DeviceCore {
         self.outputs.push_back(Output::TlsChanged);
     }
 
-    /// Sends a request to a zone's controller (the device as client);
-    /// the answer comes back as [`Output::ClientReply`] with `token`.
-    /// False if the zone is not connected.
+    /// Sends `request` (its message ID is assigned here) to a zone's
+    /// controller — the device as client; the answer comes back as
+    /// [`Output::ClientReply`] with `token`. False if the zone is not
+    /// connected.
     pub fn request_controller(
         &mut self,
         zone_id: &ZoneId,
-        operation: Operation,
-        endpoint_id: u8,
-        feature_id: u8,
-        payload: Option<mash_core::cbor::Value>,
+        mut request: Request,
         token: u64,
         now: Instant,
     ) -> bool {
@@ -321,16 +323,9 @@ impl DeviceCore {
         let Some(s) = self.sessions.get_mut(&conn) else {
             return false;
         };
-        let message_id = s.client.insert(now, token);
-        let req = Request {
-            message_id,
-            operation,
-            endpoint_id,
-            feature_id,
-            payload,
-        };
+        request.message_id = s.client.insert(now, token);
         let mut frame = Vec::new();
-        req.encode(&mut frame);
+        request.encode(&mut frame);
         self.outputs.push_back(Output::Transmit { conn, frame });
         true
     }

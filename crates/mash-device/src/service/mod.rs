@@ -539,10 +539,14 @@ impl Runner {
             } => {
                 let token = self.next_token;
                 self.next_token += 1;
-                if self
-                    .core
-                    .request_controller(&zone, operation, endpoint, feature, payload, token, now)
-                {
+                let request = mash_core::wire::Request {
+                    message_id: 0,
+                    operation,
+                    endpoint_id: endpoint,
+                    feature_id: feature,
+                    payload,
+                };
+                if self.core.request_controller(&zone, request, token, now) {
                     self.requests.insert(token, reply);
                 } else {
                     let _ = reply.send(None);
