@@ -1,7 +1,10 @@
 //! mDNS glue: what the core says to advertise, on mash-discovery.
 
-use mash_discovery::{Advertiser, CommissionableInfo, Discriminator, OperationalInfo};
-use tracing::warn;
+use mash_discovery::{
+    Advertiser, BrowseEvent, Browser, CommissionableInfo, DeviceState, Discriminator,
+    OperationalInfo, PairingDecision, PairingRequestFilter,
+};
+use tracing::{debug, info, warn};
 
 use crate::config::DeviceConfig;
 use crate::core::DeviceCore;
@@ -15,31 +18,35 @@ pub(crate) struct Mdns {
 }
 
 impl Mdns {
+    /// Starts mDNS: the advertiser, and a browser for pairing requests.
     pub(crate) fn start(
         cfg: &mash_discovery::DiscoveryConfig,
         device: &DeviceConfig,
         port: u16,
-    ) -> Result<Self, mash_discovery::Error> {
-        let advertiser = Advertiser::new(cfg)?;
+    ) -> Result<(Self, Browser), mash_discovery::Error> {
+        let mdns = mash_discovery::Mdns::new(cfg)?;
         // The discriminator was validated as 12 bits when it was parsed.
         let discriminator = Discriminator::new(device.discriminator.value()).ok_or(
             mash_discovery::Error::InvalidRecord(mash_discovery::DecodeError::InvalidDiscriminator),
         )?;
         let commissionable = CommissionableInfo {
             discriminator,
-            categories: Vec::new(),
+            categories: mash_discovery::DeviceCategory::new(device.kind.category())
+                .into_iter()
+                .collect(),
             serial: device.identity.serial_number.clone(),
             brand: device.identity.vendor_name.clone(),
             model: device.identity.product_name.clone(),
-            device_name: None,
+            device_name: device.identity.device_label.clone(),
         };
-        Ok(Self {
-            advertiser,
+        let this = Self {
+            advertiser: mdns.advertiser(),
             port,
             commissionable,
             operational: Vec::new(),
             advertising_commissionable: false,
-        })
+        };
+        Ok((this, mdns.browser()))
     }
 
     pub(crate) fn update(&mut self, core: &DeviceCore) {
@@ -86,5 +93,53 @@ impl Mdns {
 
     pub(crate) async fn shutdown(self) {
         self.advertiser.shutdown().await;
+    }
+}
+
+/// Listens for pairing requests naming this device (DEC-042) and opens
+/// the commissioning window when the filter says so (rate-limited,
+/// security.md §11.6).
+pub(crate) async fn pairing_listener(
+    browser: Browser,
+    device: crate::DeviceHandle,
+    discriminator: u16,
+    max_zones: u8,
+) {
+    let Some(d) = Discriminator::new(discriminator) else {
+        return;
+    };
+    let mut stream = match browser.pairing_requests(Some(d)) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(error = %e, "cannot browse pairing requests");
+            return;
+        }
+    };
+    let start = tokio::time::Instant::now();
+    let mut filter = PairingRequestFilter::new(d);
+    while let Some(event) = stream.next().await {
+        let BrowseEvent::Resolved(found) = event else {
+            continue;
+        };
+        let snapshot = device.snapshot();
+        let state = DeviceState {
+            window_open: snapshot.window_open,
+            non_test_zones: snapshot
+                .zones
+                .iter()
+                .filter(|z| z.zone_type != mash_core::zone::ZoneType::Test)
+                .count(),
+            max_zones: usize::from(max_zones),
+        };
+        let now = mash_core::time::Instant::from_millis(
+            u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        match filter.handle_request(&found.record, &state, now) {
+            PairingDecision::OpenWindow => {
+                info!(zone = %found.record.zone_id, "pairing request: opening the commissioning window");
+                device.pairing_request().await;
+            }
+            PairingDecision::Ignore(reason) => debug!(?reason, "pairing request ignored"),
+        }
     }
 }

@@ -252,12 +252,15 @@ pub async fn start(config: DeviceConfig) -> Result<DeviceHandle, DeviceError> {
         .await
         .map_err(DeviceError::Transport)?;
     let local_addr = listener.local_addr();
-    let mdns = match &config.mdns {
-        Some(cfg) => Some(
-            mdns::Mdns::start(cfg, &config, local_addr.port()).map_err(DeviceError::Discovery)?,
-        ),
-        None => None,
+    let (mdns, browser) = match &config.mdns {
+        Some(cfg) => {
+            let (m, b) = mdns::Mdns::start(cfg, &config, local_addr.port())
+                .map_err(DeviceError::Discovery)?;
+            (Some(m), Some(b))
+        }
+        None => (None, None),
     };
+    let (discriminator, max_zones) = (config.discriminator.value(), config.max_zones);
     let listener_handle = listener.handle();
     let (mut handle, runner) = prepare(config, Some((policy, listener_handle)), mdns)?;
     handle.local_addr = Some(local_addr);
@@ -267,6 +270,14 @@ pub async fn start(config: DeviceConfig) -> Result<DeviceHandle, DeviceError> {
         runner.keep_alive,
     ));
     tokio::spawn(runner.run());
+    if let Some(browser) = browser {
+        tokio::spawn(mdns::pairing_listener(
+            browser,
+            handle.clone(),
+            discriminator,
+            max_zones,
+        ));
+    }
     Ok(handle)
 }
 
