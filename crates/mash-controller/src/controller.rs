@@ -201,6 +201,12 @@ impl<D: Dialer> Controller<D> {
         &self.inner.config.zone_name
     }
 
+    /// Wall-clock time from the configured [`Clock`](crate::Clock), e.g.
+    /// for [`EnergyStatus::display`](crate::EnergyStatus::display).
+    pub fn now(&self) -> UnixTime {
+        self.inner.now()
+    }
+
     /// The zone CA certificate, DER.
     pub fn zone_ca_der(&self) -> Vec<u8> {
         lock(&self.inner.zone).ca().cert_der().to_vec()
