@@ -1,2 +1,50 @@
-//! The `mash` command.
-fn main() {}
+//! `mash`: run a MASH device, a controller (EMS or SMGW), or the
+//! multi-controller demo.
+
+mod args;
+mod device;
+mod output;
+
+use clap::{Parser, Subcommand};
+
+use output::Output;
+
+/// MASH 1.0 devices and controllers.
+#[derive(Debug, Parser)]
+#[command(name = "mash", version, about, long_about = None)]
+struct Cli {
+    /// Print JSON lines (for scripts) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log level filter (error, warn, info, debug, trace, or a tracing filter).
+    #[arg(long, global = true, default_value = "warn", env = "MASH_LOG")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a simulated device (EV charger, heat pump or battery).
+    Device(device::DeviceArgs),
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&cli.log))
+        .with_writer(std::io::stderr)
+        .init();
+    let out = Output { json: cli.json };
+    let result = match cli.command {
+        Command::Device(args) => device::run(args, out).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
