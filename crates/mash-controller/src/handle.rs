@@ -251,18 +251,15 @@ impl DeviceHandle {
         feature: FeatureType,
         spec: SubscribePayload,
     ) -> Result<Subscription, Error> {
-        self.wait_connected(self.request_timeout).await?;
         let (events_tx, events) = mpsc::unbounded_channel();
-        let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(Command::Subscribe {
-                outgoing: request::subscribe(ep, feature, &spec),
-                events: events_tx,
-                reply: tx,
+        let outgoing = request::subscribe(ep, feature, &spec);
+        let (local, priming) = self
+            .submit(|reply| Command::Subscribe {
+                outgoing: outgoing.clone(),
+                events: events_tx.clone(),
+                reply,
             })
-            .await
-            .map_err(|_| Error::Shutdown)?;
-        let (local, priming) = rx.await.map_err(|_| Error::Disconnected)??;
+            .await?;
         Ok(Subscription {
             local,
             priming,
@@ -281,7 +278,6 @@ impl DeviceHandle {
     /// device's zone ID (INTEROP.md §7). On success the device closes the
     /// connection, the record is deleted and the session ends.
     pub async fn remove_zone(&self) -> Result<(), Error> {
-        self.wait_connected(self.request_timeout).await?;
         let mut params = Map::new();
         params.insert("zoneId", self.zone_id.to_string());
         let outgoing = request::invoke(
@@ -290,15 +286,11 @@ impl DeviceHandle {
             device_info::cmd::REMOVE_ZONE,
             params,
         )?;
-        let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(Command::RemoveZone {
-                outgoing,
-                reply: tx,
-            })
-            .await
-            .map_err(|_| Error::Shutdown)?;
-        rx.await.map_err(|_| Error::Disconnected)?
+        self.submit(|reply| Command::RemoveZone {
+            outgoing: outgoing.clone(),
+            reply,
+        })
+        .await
     }
 
     /// Sends one request and maps the response to its payload map.
@@ -307,16 +299,35 @@ impl DeviceHandle {
     }
 
     async fn call(&self, outgoing: Outgoing) -> Result<Response, Error> {
-        self.wait_connected(self.request_timeout).await?;
-        let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(Command::Request {
-                outgoing,
-                reply: tx,
-            })
-            .await
-            .map_err(|_| Error::Shutdown)?;
-        rx.await.map_err(|_| Error::Disconnected)?
+        self.submit(|reply| Command::Request {
+            outgoing: outgoing.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Hands a command to the session once the connection is up. A
+    /// command the session refused unsent (the connection dropped just
+    /// then) is handed over again while the request timeout lasts; one
+    /// that went out is never repeated, since commands are not idempotent.
+    async fn submit<T>(
+        &self,
+        mut command: impl FnMut(oneshot::Sender<Result<T, Error>>) -> Command,
+    ) -> Result<T, Error> {
+        let deadline = tokio::time::Instant::now() + self.request_timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            self.wait_connected(left).await?;
+            let (tx, rx) = oneshot::channel();
+            self.commands
+                .send(command(tx))
+                .await
+                .map_err(|_| Error::Shutdown)?;
+            match rx.await.map_err(|_| Error::Disconnected)? {
+                Err(Error::NotConnected { .. }) if tokio::time::Instant::now() < deadline => {}
+                done => return done,
+            }
+        }
     }
 
     /// Asks the session to stop (no reconnect).
