@@ -127,7 +127,13 @@ impl Drop for Subscription {
     }
 }
 
-/// The application's handle on one device. See the [module docs](self).
+/// The application's handle on one device's operational session.
+///
+/// Cheap to clone. Every request waits (within the request timeout) for
+/// the connection to be up, then goes to the session task, which
+/// correlates the response and enforces the 10 s timeout
+/// (INTEROP.md §6.1). The session reconnects on its own; see
+/// [`DeviceHandle::state`].
 #[derive(Clone)]
 pub struct DeviceHandle {
     pub(crate) device_id: DeviceId,
