@@ -12,7 +12,7 @@ use mash_pki::{Certificate, UnixTime, VerifiedCsr};
 use mash_store::StateDir;
 use mash_transport::Target;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::clock::Monotonic;
 use crate::commission;
@@ -29,6 +29,10 @@ use crate::zone::{ZoneOwner, issue_time};
 /// before dialling operationally (it does so right after its
 /// CertRenewalAck, once its operational listener is ready; DEC-066).
 const COMMISSIONING_CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// Longest RetryAfter a commissioning waits out by itself.
+const MAX_BUSY_WAIT: Duration = Duration::from_secs(90);
+/// How often a BUSY commissioning is retried.
+const MAX_BUSY_RETRIES: u32 = 3;
 
 /// A device that has just been commissioned.
 #[derive(Debug, Clone)]
@@ -246,15 +250,34 @@ impl<D: Dialer> Controller<D> {
     ) -> Result<CommissionedDevice, Error> {
         self.check_running()?;
         let inner = &self.inner;
-        let mut dialed = inner.dialer.dial_commissioning(target).await?;
-        let zone_ca_der = self.zone_ca_der();
-        let exchanged =
-            commission::exchange(&mut dialed.stream, &code, zone_ca_der, inner.mono, |csr| {
-                let csr = VerifiedCsr::verify(csr)?;
-                let not_before = issue_time(inner.now());
-                lock(&inner.zone).ca().issue_device_cert(&csr, not_before)
-            })
-            .await?;
+        let mut attempt = 0;
+        let (mut dialed, exchanged) = loop {
+            let mut dialed = inner.dialer.dial_commissioning(target).await?;
+            let zone_ca_der = self.zone_ca_der();
+            let result =
+                commission::exchange(&mut dialed.stream, &code, zone_ca_der, inner.mono, |csr| {
+                    let csr = VerifiedCsr::verify(csr)?;
+                    let not_before = issue_time(inner.now());
+                    lock(&inner.zone).ca().issue_device_cert(&csr, not_before)
+                })
+                .await;
+            match result {
+                // BUSY with a RetryAfter (cooldown, another commissioning in
+                // progress, DEC-063): wait as told and try again, a few times.
+                Err(Error::Commission(CommissionError::Busy { retry_after, .. }))
+                    if !retry_after.is_zero()
+                        && retry_after <= MAX_BUSY_WAIT
+                        && attempt < MAX_BUSY_RETRIES =>
+                {
+                    attempt += 1;
+                    drop(dialed);
+                    debug!(?retry_after, attempt, "device busy, retrying");
+                    tokio::time::sleep(retry_after).await;
+                }
+                Err(e) => return Err(e),
+                Ok(exchanged) => break (dialed, exchanged),
+            }
+        };
         // The device closes by itself once its operational side is ready.
         let _ = tokio::time::timeout(COMMISSIONING_CLOSE_WAIT, dialed.stream.read_frame()).await;
         drop(dialed);

@@ -12,6 +12,10 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod dialer;
+mod house;
 mod net;
 
-pub use net::{SimError, SimNet};
+pub use dialer::SimDialer;
+pub use house::{House, HouseError, SimController, SimDevice};
+pub use net::{Isolation, SimError, SimNet};

@@ -44,18 +44,41 @@ struct LinkState {
     latency: Duration,
 }
 
+struct Link {
+    /// Who dialed it (a controller's name), if known.
+    owner: Option<String>,
+    state: watch::Sender<LinkState>,
+}
+
 #[derive(Default)]
 struct Host {
     device: Option<DeviceHandle>,
-    links: Vec<watch::Sender<LinkState>>,
+    links: Vec<Link>,
     partitioned: bool,
     latency: Duration,
+}
+
+#[derive(Default)]
+struct Net {
+    hosts: HashMap<SocketAddr, Host>,
+    /// Controllers cut off from the network, and how.
+    isolated: HashMap<String, Isolation>,
+}
+
+/// How a controller is cut off by [`SimNet::isolate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Its connections close at once (both ends notice); new dials fail.
+    Cut,
+    /// Its traffic is held, nothing closes: only keep-alive notices. New
+    /// dials fail.
+    Partition,
 }
 
 /// The simulated network. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct SimNet {
-    hosts: Arc<Mutex<HashMap<SocketAddr, Host>>>,
+    inner: Arc<Mutex<Net>>,
 }
 
 impl std::fmt::Debug for SimNet {
@@ -115,7 +138,49 @@ impl SimNet {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut HashMap<SocketAddr, Host>) -> R) -> R {
-        f(&mut self.hosts.lock().unwrap_or_else(PoisonError::into_inner))
+        f(&mut self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .hosts)
+    }
+
+    fn with_net<R>(&self, f: impl FnOnce(&mut Net) -> R) -> R {
+        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Cuts off (or, with `None`, reconnects) the controller called
+    /// `owner`, leaving everyone else's links alone.
+    pub fn isolate(&self, owner: &str, isolation: Option<Isolation>) {
+        self.with_net(|net| {
+            match isolation {
+                Some(i) => net.isolated.insert(owner.to_owned(), i),
+                None => net.isolated.remove(owner),
+            };
+            for host in net.hosts.values_mut() {
+                host.links.retain(|l| !l.state.is_closed());
+                for l in host
+                    .links
+                    .iter()
+                    .filter(|l| l.owner.as_deref() == Some(owner))
+                {
+                    l.state.send_modify(|s| match isolation {
+                        Some(Isolation::Cut) => s.cut = true,
+                        Some(Isolation::Partition) => s.partitioned = true,
+                        None => s.partitioned = false,
+                    });
+                }
+            }
+        });
+    }
+
+    fn check_owner(&self, owner: Option<&str>, addr: SocketAddr) -> Result<(), SimError> {
+        let blocked = self.with_net(|net| owner.is_some_and(|o| net.isolated.contains_key(o)));
+        if blocked {
+            Err(SimError::Unreachable(addr))
+        } else {
+            Ok(())
+        }
     }
 
     /// Places a device at `addr`.
@@ -134,7 +199,7 @@ impl SimNet {
         self.with(|h| {
             if let Some(host) = h.get_mut(&addr) {
                 for l in host.links.drain(..) {
-                    l.send_modify(|s| s.cut = true);
+                    l.state.send_modify(|s| s.cut = true);
                 }
             }
         });
@@ -146,9 +211,9 @@ impl SimNet {
         self.with(|h| {
             let host = h.entry(addr).or_default();
             host.partitioned = partitioned;
-            host.links.retain(|l| !l.is_closed());
+            host.links.retain(|l| !l.state.is_closed());
             for l in &host.links {
-                l.send_modify(|s| s.partitioned = partitioned);
+                l.state.send_modify(|s| s.partitioned = partitioned);
             }
         });
     }
@@ -159,7 +224,7 @@ impl SimNet {
             let host = h.entry(addr).or_default();
             host.latency = latency;
             for l in &host.links {
-                l.send_modify(|s| s.latency = latency);
+                l.state.send_modify(|s| s.latency = latency);
             }
         });
     }
@@ -174,7 +239,7 @@ impl SimNet {
     }
 
     /// A relayed pipe to `addr`: (controller end, device end).
-    fn link(&self, addr: SocketAddr) -> (DuplexStream, DuplexStream) {
+    fn link(&self, addr: SocketAddr, owner: Option<&str>) -> (DuplexStream, DuplexStream) {
         let (ctl, ctl_far) = tokio::io::duplex(64 * 1024);
         let (dev, dev_far) = tokio::io::duplex(64 * 1024);
         let latency = self.with(|h| h.get(&addr).map_or(Duration::ZERO, |host| host.latency));
@@ -186,7 +251,13 @@ impl SimNet {
         let (dev_r, dev_w) = tokio::io::split(dev_far);
         tokio::spawn(relay(ctl_r, dev_w, rx.clone()));
         tokio::spawn(relay(dev_r, ctl_w, rx));
-        self.with(|h| h.entry(addr).or_default().links.push(tx));
+        let owner = owner.map(str::to_owned);
+        self.with(|h| {
+            h.entry(addr)
+                .or_default()
+                .links
+                .push(Link { owner, state: tx })
+        });
         (ctl, dev)
     }
 
@@ -196,26 +267,30 @@ impl SimNet {
     pub fn dial_commissioning(
         &self,
         addr: SocketAddr,
+        owner: Option<&str>,
     ) -> Result<FramedStream<DuplexStream>, SimError> {
+        self.check_owner(owner, addr)?;
         let device = self.device(addr)?;
         if !device.snapshot().window_open {
             return Err(SimError::CommissioningClosed);
         }
-        let (ctl, dev) = self.link(addr);
+        let (ctl, dev) = self.link(addr, owner);
         device.attach_commissioning(FramedStream::new(dev));
         Ok(FramedStream::new(ctl))
     }
 
     /// Dials the operational path (`mash/1`) with a client certificate
     /// issued by `zone_ca_der`; the device sees the zones whose CA that is,
-    /// as TLS client authentication would tell it.
+    /// as TLS client authentication would tell it, and runs its side of
+    /// the connection with `device_config`.
     pub fn dial_operational(
         &self,
         addr: SocketAddr,
         zone_ca_der: &[u8],
-        config: ConnectionConfig,
         device_config: ConnectionConfig,
-    ) -> Result<Connection, SimError> {
+        owner: Option<&str>,
+    ) -> Result<FramedStream<DuplexStream>, SimError> {
+        self.check_owner(owner, addr)?;
         let device = self.device(addr)?;
         let zones: Vec<ZoneId> = device
             .snapshot()
@@ -227,11 +302,11 @@ impl SimNet {
         if zones.is_empty() {
             return Err(SimError::UnknownZone);
         }
-        let (ctl, dev) = self.link(addr);
+        let (ctl, dev) = self.link(addr, owner);
         device.attach_operational(
             Connection::new(FramedStream::new(dev), device_config),
             zones,
         );
-        Ok(Connection::new(FramedStream::new(ctl), config))
+        Ok(FramedStream::new(ctl))
     }
 }

@@ -166,21 +166,25 @@ impl DeviceHandle {
     /// configured length.
     pub async fn open_window(&self, duration: Option<Duration>) {
         let _ = self.commands.send(Command::OpenWindow(duration)).await;
+        self.sync().await;
     }
 
     /// Closes the commissioning window.
     pub async fn close_window(&self) {
         let _ = self.commands.send(Command::CloseWindow).await;
+        self.sync().await;
     }
 
     /// Removes a zone locally (e.g. from a local UI).
     pub async fn remove_zone(&self, zone: ZoneId) {
         let _ = self.commands.send(Command::RemoveZone(zone)).await;
+        self.sync().await;
     }
 
     /// A pairing request for this device arrived.
     pub async fn pairing_request(&self) {
         let _ = self.commands.send(Command::PairingRequest).await;
+        self.sync().await;
     }
 
     /// Sends a request to a zone's controller (bidirectional sessions);
@@ -204,6 +208,11 @@ impl DeviceHandle {
         };
         self.commands.send(cmd).await.ok()?;
         rx.await.ok().flatten()
+    }
+
+    /// Returns once the device task has handled everything sent before.
+    async fn sync(&self) {
+        let _ = self.inspect(|_| ()).await;
     }
 
     /// Runs `f` on the core and returns its result (inspection, tests).
@@ -392,7 +401,7 @@ fn prepare(
     );
     let (commands_tx, commands) = mpsc::channel(64);
     let (links_tx, links) = mpsc::channel(256);
-    let (snapshot_tx, snapshot) = watch::channel(Snapshot::default());
+    let (snapshot_tx, snapshot) = watch::channel(snapshot(&core));
     let (events, _) = broadcast::channel(256);
     let handle = DeviceHandle {
         commands: commands_tx,
