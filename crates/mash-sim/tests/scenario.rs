@@ -65,7 +65,7 @@ impl Scene {
         let code = mash_core::commissioning::SetupCode::new(20202021).unwrap();
         let ems = self
             .ems
-            .commission(&self.target(), code.clone())
+            .commission(&self.target(), code)
             .await
             .unwrap();
         self.charger.handle.open_window(None).await;
@@ -296,7 +296,7 @@ async fn a_second_grid_zone_is_refused() {
     s.charger.handle.open_window(None).await;
     let code = mash_core::commissioning::SetupCode::new(20202021).unwrap();
     let err = other
-        .commission(&s.target(), code.clone())
+        .commission(&s.target(), code)
         .await
         .unwrap_err();
     assert!(
