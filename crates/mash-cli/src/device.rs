@@ -87,7 +87,7 @@ impl DeviceArgs {
         if let Some(s) = &self.serial {
             identity.serial_number.clone_from(s);
         }
-        let qr = QrPayload::new(discriminator, setup_code.clone());
+        let qr = QrPayload::new(discriminator, setup_code);
         let mut config = DeviceConfig::new(self.kind, setup_code, discriminator, &self.state_dir);
         config.identity = identity;
         config.listen = SocketAddr::new(self.listen, self.port);

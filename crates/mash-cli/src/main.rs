@@ -2,8 +2,10 @@
 //! multi-controller demo.
 
 mod args;
+mod controller;
 mod device;
 mod output;
+mod values;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +29,8 @@ struct Cli {
 enum Command {
     /// Run a simulated device (EV charger, heat pump or battery).
     Device(device::DeviceArgs),
+    /// Act as a controller: an EMS (LOCAL zone) or an SMGW (GRID zone).
+    Controller(controller::ControllerArgs),
 }
 
 #[tokio::main]
@@ -39,6 +43,7 @@ async fn main() -> std::process::ExitCode {
     let out = Output { json: cli.json };
     let result = match cli.command {
         Command::Device(args) => device::run(args, out).await,
+        Command::Controller(args) => controller::run(args, out).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
