@@ -3,6 +3,7 @@
 
 mod args;
 mod controller;
+mod demo;
 mod device;
 mod output;
 mod values;
@@ -31,6 +32,9 @@ enum Command {
     Device(device::DeviceArgs),
     /// Act as a controller: an EMS (LOCAL zone) or an SMGW (GRID zone).
     Controller(controller::ControllerArgs),
+    /// The multi-controller scenario end to end: an EV charger, a home EMS
+    /// and a grid operator's SMGW on a simulated network and clock.
+    Demo,
 }
 
 #[tokio::main]
@@ -44,6 +48,9 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Device(args) => device::run(args, out).await,
         Command::Controller(args) => controller::run(args, out).await,
+        Command::Demo => tokio::task::spawn_blocking(move || demo::run(out))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string())),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
