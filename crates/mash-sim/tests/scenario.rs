@@ -63,11 +63,7 @@ impl Scene {
         &self,
     ) -> (mash_controller::DeviceHandle, mash_controller::DeviceHandle) {
         let code = mash_core::commissioning::SetupCode::new(20202021).unwrap();
-        let ems = self
-            .ems
-            .commission(&self.target(), code)
-            .await
-            .unwrap();
+        let ems = self.ems.commission(&self.target(), code).await.unwrap();
         self.charger.handle.open_window(None).await;
         let smgw = self.smgw.commission(&self.target(), code).await.unwrap();
         (ems.handle, smgw.handle)
@@ -295,10 +291,7 @@ async fn a_second_grid_zone_is_refused() {
         .unwrap();
     s.charger.handle.open_window(None).await;
     let code = mash_core::commissioning::SetupCode::new(20202021).unwrap();
-    let err = other
-        .commission(&s.target(), code)
-        .await
-        .unwrap_err();
+    let err = other.commission(&s.target(), code).await.unwrap_err();
     assert!(
         matches!(
             err,
