@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use mash_controller::{
-    Controller, ControllerConfig, DeviceHandle, SetLimit, SubscriptionEvent, TlsDialer,
+    Controller, ControllerConfig, DeviceHandle, DiscoveryConfig, SetLimit, SubscriptionEvent,
+    TlsDialer,
 };
 use mash_core::cbor::Map;
-use mash_core::commissioning::SetupCode;
+use mash_core::commissioning::{Discriminator, SetupCode};
 use mash_core::ids::DeviceId;
 use mash_core::interaction::SubscribePayload;
 use mash_core::model::features::energy_control::LimitCause;
 use mash_core::model::features::shared::Direction;
 use mash_core::zone::ZoneType;
+use mash_discovery::InterfaceConfig;
 use mash_pki::UnixTime;
 use mash_transport::Target;
 use serde_json::json;
@@ -43,6 +45,15 @@ pub struct ControllerArgs {
     /// Zone name, written into the zone CA when the state directory is created.
     #[arg(long, default_value = "Home EMS")]
     pub zone_name: String,
+    /// Use mDNS on this interface (repeat the flag for several): to find
+    /// devices to commission, and to find a device again when its address
+    /// changed. Without it, mDNS uses the host's only network interface,
+    /// if it has exactly one.
+    #[arg(long = "mdns-interface", global = true)]
+    pub mdns_interfaces: Vec<String>,
+    /// Host name to use on mDNS (default: the system's).
+    #[arg(long, global = true)]
+    pub mdns_host_name: Option<String>,
     #[command(subcommand)]
     pub command: ControllerCommand,
 }
@@ -61,17 +72,31 @@ pub struct Target_ {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum ControllerCommand {
-    /// Commission a device from its address and setup code or QR string.
+    /// Commission a device: at --address, or found on mDNS by its
+    /// discriminator (--discriminator or the QR string).
     Commission {
-        /// Device address: host:port, 192.0.2.7:8443, [2001:db8::7]:8443 or [fe80::7%eth0]:8443.
+        /// Device address: host:port, 192.0.2.7:8443, [2001:db8::7]:8443 or
+        /// [fe80::7%eth0]:8443. Without it the device is found on mDNS.
         #[arg(long)]
-        address: String,
+        address: Option<String>,
         /// The 8-digit setup code.
         #[arg(long, conflicts_with = "qr")]
         setup_code: Option<String>,
         /// The QR string, e.g. MASH:1:1234:20202021.
         #[arg(long)]
         qr: Option<String>,
+        /// The device's discriminator (0-4095, from its label), to find it
+        /// on mDNS; the QR string carries it too.
+        #[arg(long, conflicts_with_all = ["qr", "address"])]
+        discriminator: Option<u16>,
+        /// How long to look for the device on mDNS, e.g. 30s, 1h. If it does
+        /// not answer within --browse-timeout, a pairing request asks it to
+        /// open its commissioning window.
+        #[arg(long, default_value = "1h", value_parser = args::duration)]
+        deadline: Duration,
+        /// How long to browse before announcing a pairing request.
+        #[arg(long, default_value = "10s", value_parser = args::duration)]
+        browse_timeout: Duration,
     },
     /// List the devices of this zone.
     Devices,
@@ -175,12 +200,16 @@ pub enum LimitAction {
     },
 }
 
-async fn open(args: &ControllerArgs) -> Result<Controller<TlsDialer>, String> {
+async fn open(
+    args: &ControllerArgs,
+    discovery: Option<DiscoveryConfig>,
+) -> Result<Controller<TlsDialer>, String> {
     let zone_type = match args.zone_type {
         ZoneKind::Local => ZoneType::Local,
         ZoneKind::Grid => ZoneType::Grid,
     };
-    let config = ControllerConfig::new(&args.state_dir, zone_type, &args.zone_name);
+    let mut config = ControllerConfig::new(&args.state_dir, zone_type, &args.zone_name);
+    config.discovery = discovery;
     let dialer = TlsDialer::new().map_err(|e| e.to_string())?;
     Controller::open(config, dialer)
         .await
@@ -216,9 +245,46 @@ fn direction(s: &str) -> Result<Direction, String> {
         .ok_or_else(|| format!("unknown direction `{s}`"))
 }
 
+/// The mDNS settings for this command (INTEROP.md §9). Named interfaces
+/// are used as given. Without names, the host's single usable interface
+/// is used; if there is none or several, commissioning by discriminator
+/// fails with the reason, and other commands go on without mDNS (they then
+/// cannot follow a device that moved).
+fn discovery(args: &ControllerArgs) -> Result<Option<DiscoveryConfig>, String> {
+    let needed = matches!(
+        args.command,
+        ControllerCommand::Commission { address: None, .. }
+    );
+    let mut config = if args.mdns_interfaces.is_empty() {
+        let fits = mash_discovery::interfaces::host_interfaces()
+            .map_err(|e| e.to_string())
+            .and_then(|all| {
+                InterfaceConfig::default()
+                    .select(&all)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            });
+        match fits {
+            Ok(()) => DiscoveryConfig::default(),
+            Err(why) if needed => return Err(format!("mDNS: {why} (use --mdns-interface)")),
+            Err(why) => {
+                tracing::debug!(%why, "mDNS off");
+                return Ok(None);
+            }
+        }
+    } else {
+        DiscoveryConfig::on_interfaces(args.mdns_interfaces.clone())
+    };
+    config.mdns.host_name.clone_from(&args.mdns_host_name);
+    if let ControllerCommand::Commission { browse_timeout, .. } = &args.command {
+        config.browse_timeout = *browse_timeout;
+    }
+    Ok(Some(config))
+}
+
 /// Runs one controller command.
 pub async fn run(args: ControllerArgs, out: Output) -> Result<(), String> {
-    let c = open(&args).await?;
+    let c = open(&args, discovery(&args)?).await?;
     let result = dispatch(&c, &args.command, out).await;
     c.shutdown().await;
     result
@@ -235,15 +301,38 @@ async fn dispatch(
             address,
             setup_code,
             qr,
+            discriminator,
+            deadline,
+            browse_timeout: _,
         } => {
-            let target: Target = address.parse().map_err(|e| format!("--address: {e}"))?;
-            let done = match (setup_code, qr) {
-                (Some(code), _) => {
-                    let code = SetupCode::parse(code).map_err(|e| format!("--setup-code: {e}"))?;
-                    c.commission(&target, code).await
+            let code = setup_code
+                .as_deref()
+                .map(SetupCode::parse)
+                .transpose()
+                .map_err(|e| format!("--setup-code: {e}"))?;
+            let done = match (address, code, qr, discriminator) {
+                (Some(address), code, qr, _) => {
+                    let target: Target = address.parse().map_err(|e| format!("--address: {e}"))?;
+                    match (code, qr) {
+                        (Some(code), _) => c.commission(&target, code).await,
+                        (None, Some(qr)) => c.commission_qr(&target, qr).await,
+                        (None, None) => return Err("give --setup-code or --qr".into()),
+                    }
                 }
-                (None, Some(qr)) => c.commission_qr(&target, qr).await,
-                (None, None) => return Err("give --setup-code or --qr".into()),
+                (None, _, Some(qr), _) => c.commission_qr_discovered(qr, *deadline).await,
+                (None, Some(code), None, Some(d)) => {
+                    let d = Discriminator::new(*d)
+                        .ok_or_else(|| format!("--discriminator: {d} is not 0-4095"))?;
+                    out.event(&format!(
+                        "looking for the device with discriminator {} on mDNS",
+                        d.value()
+                    ));
+                    c.commission_discovered(d, code, *deadline).await
+                }
+                (None, Some(_), None, None) => {
+                    return Err("give --address or --discriminator".into());
+                }
+                (None, None, None, _) => return Err("give --setup-code or --qr".into()),
             }
             .map_err(err)?;
             out.banner(
@@ -251,7 +340,7 @@ async fn dispatch(
                 &[
                     ("device", done.device_id().to_string()),
                     ("zone", done.zone_id().to_string()),
-                    ("address", address.clone()),
+                    ("address", done.record.address.to_string()),
                 ],
             );
         }
@@ -259,7 +348,7 @@ async fn dispatch(
             let list: Vec<_> = c
                 .devices()
                 .iter()
-                .map(|d| json!({ "device": d.device_id.to_string(), "zone": d.zone_id.to_string(), "address": format!("{:?}", d.address) }))
+                .map(|d| json!({ "device": d.device_id.to_string(), "zone": d.zone_id.to_string(), "address": d.address.to_string() }))
                 .collect();
             out.value(&json!(list));
         }

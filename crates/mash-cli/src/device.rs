@@ -55,6 +55,9 @@ pub struct DeviceArgs {
     /// mDNS stays off without it.
     #[arg(long = "mdns-interface")]
     pub mdns_interfaces: Vec<String>,
+    /// Host name in the device's mDNS records (default: the system's).
+    #[arg(long)]
+    pub mdns_host_name: Option<String>,
     /// Vendor name reported in DeviceInfo.
     #[arg(long)]
     pub vendor: Option<String>,
@@ -98,7 +101,7 @@ impl DeviceArgs {
         if !self.mdns_interfaces.is_empty() {
             config.mdns = Some(mash_discovery::DiscoveryConfig {
                 interfaces: mash_discovery::InterfaceConfig::named(self.mdns_interfaces.clone()),
-                host_name: None,
+                host_name: self.mdns_host_name.clone(),
             });
         }
         Ok((config, qr))

@@ -10,6 +10,7 @@ use mash_transport::KeepAliveConfig;
 
 use crate::backoff::ReconnectPolicy;
 use crate::clock::{Clock, SystemClock};
+use crate::discovery::DiscoveryConfig;
 
 /// Request timeout of the reference client (INTEROP.md §6.1, DEC-044).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,6 +45,11 @@ pub struct ControllerConfig {
     /// How long [`Controller::commission`](crate::Controller::commission)
     /// waits for the first operational connection (10 s).
     pub first_connect_timeout: Duration,
+    /// mDNS (INTEROP.md §9): commissioning by discriminator, and finding a
+    /// device again by its operational record when it moved. `None` (the
+    /// default): no mDNS at all; devices are reached at the addresses
+    /// given.
+    pub discovery: Option<DiscoveryConfig>,
 }
 
 impl ControllerConfig {
@@ -65,7 +71,14 @@ impl ControllerConfig {
             keep_alive: KeepAliveConfig::SPEC,
             renewal_check_interval: RENEWAL_CHECK_INTERVAL,
             first_connect_timeout: Duration::from_secs(10),
+            discovery: None,
         }
+    }
+
+    /// Turns on mDNS discovery.
+    pub fn with_discovery(mut self, discovery: DiscoveryConfig) -> Self {
+        self.discovery = Some(discovery);
+        self
     }
 
     /// Replaces the wall clock.
@@ -84,6 +97,7 @@ impl fmt::Debug for ControllerConfig {
             .field("info", &self.info)
             .field("reconnect", &self.reconnect)
             .field("request_timeout", &self.request_timeout)
+            .field("discovery", &self.discovery)
             .finish_non_exhaustive()
     }
 }

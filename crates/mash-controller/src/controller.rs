@@ -18,6 +18,7 @@ use crate::clock::Monotonic;
 use crate::commission;
 use crate::config::ControllerConfig;
 use crate::dialer::{Dialer, OperationalCredentials};
+use crate::discovery::Discovery;
 use crate::error::{CommissionError, Error, Misuse};
 use crate::handle::DeviceHandle;
 use crate::model::ControllerModel;
@@ -60,7 +61,7 @@ impl CommissionedDevice {
 /// Cheap to clone; all clones share the state. Background work (sessions,
 /// the renewal timer) runs until [`Controller::shutdown`].
 pub struct Controller<D: Dialer> {
-    inner: Arc<Inner<D>>,
+    pub(crate) inner: Arc<Inner<D>>,
 }
 
 impl<D: Dialer> Clone for Controller<D> {
@@ -91,6 +92,8 @@ pub(crate) struct Inner<D> {
     pub(crate) model: ControllerModel,
     pub(crate) mono: Monotonic,
     pub(crate) shutdown: watch::Sender<bool>,
+    /// mDNS, when configured.
+    pub(crate) discovery: Option<Discovery>,
 }
 
 /// Locks, ignoring poisoning: every critical section leaves consistent
@@ -173,6 +176,11 @@ impl<D: Dialer> Controller<D> {
         zone.renew_if_due(&store, now)?;
         let registry = Registry::load(store.clone())?;
         let model = ControllerModel::new(&zone.ca().controller_id(), &config.info);
+        let discovery = config
+            .discovery
+            .as_ref()
+            .map(Discovery::start)
+            .transpose()?;
         let (shutdown, _) = watch::channel(false);
         info!(
             zone = %config.zone_name,
@@ -190,6 +198,7 @@ impl<D: Dialer> Controller<D> {
             model,
             mono: Monotonic::new(),
             shutdown,
+            discovery,
         });
         tokio::spawn(own_renewal_timer(Arc::downgrade(&inner)));
         Ok(Self { inner })
@@ -306,8 +315,9 @@ impl<D: Dialer> Controller<D> {
     }
 
     /// Commissions with a QR payload (`MASH:1:<discriminator>:<code>` or
-    /// the six-field form, INTEROP.md §9). Finding the device by its
-    /// discriminator is discovery's job; `target` is where it was found.
+    /// the six-field form, INTEROP.md §9) at a known address; see
+    /// [`commission_qr_discovered`](Self::commission_qr_discovered) to find
+    /// the device by the QR code's discriminator instead.
     pub async fn commission_qr(
         &self,
         target: &Target,

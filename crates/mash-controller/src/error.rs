@@ -54,6 +54,9 @@ pub enum Error {
     Renewal(commissioning::Error),
     /// The transport failed (dial, TLS, socket).
     Transport(mash_transport::Error),
+    /// mDNS failed: the daemon could not start on the configured
+    /// interfaces, or refused to browse or announce (INTEROP.md §9).
+    Discovery(mash_discovery::Error),
     /// Creating, reading or signing a certificate failed locally.
     Pki(mash_pki::PkiError),
     /// A state file could not be read or written, or is corrupt.
@@ -105,6 +108,17 @@ pub enum CommissionError {
     Protocol(commissioning::Error),
     /// The device sent a CSR the controller cannot sign.
     InvalidCsr(mash_pki::PkiError),
+    /// No commissionable device with this discriminator showed up before
+    /// the deadline (INTEROP.md §9); `pairing_requested` says whether a
+    /// pairing request was announced meanwhile (DEC-042).
+    DeviceNotFound {
+        /// The discriminator looked for.
+        discriminator: u16,
+        /// How long the controller looked.
+        waited: Duration,
+        /// A pairing request went out and no device answered it either.
+        pairing_requested: bool,
+    },
     /// Commissioning succeeded and the device is registered, but the
     /// first operational connection did not come up; the controller keeps
     /// trying in the background.
@@ -129,6 +143,9 @@ pub enum Misuse {
     InvalidQr(QrError),
     /// The configuration cannot be used.
     InvalidConfig(&'static str),
+    /// Finding devices on mDNS needs
+    /// [`ControllerConfig::discovery`](crate::ControllerConfig::discovery).
+    DiscoveryDisabled,
 }
 
 impl Error {
@@ -184,6 +201,7 @@ impl fmt::Display for Error {
             Self::DeviceRemoved(id) => write!(f, "device {id} was removed from this zone"),
             Self::Renewal(e) => write!(f, "certificate renewal failed: {e}"),
             Self::Transport(e) => write!(f, "transport: {e}"),
+            Self::Discovery(e) => write!(f, "mdns discovery: {e}"),
             Self::Pki(e) => write!(f, "certificates: {e}"),
             Self::Store(e) => write!(f, "state: {e}"),
             Self::State(what) => write!(f, "inconsistent state: {what}"),
@@ -226,6 +244,20 @@ impl fmt::Display for CommissionError {
             Self::ConnectionClosed => f.write_str("device closed the connection"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::InvalidCsr(e) => write!(f, "device sent an unusable csr: {e}"),
+            Self::DeviceNotFound {
+                discriminator,
+                waited,
+                pairing_requested,
+            } => write!(
+                f,
+                "no commissionable device with discriminator {discriminator} found within {} s{}",
+                waited.as_secs(),
+                if *pairing_requested {
+                    " (a pairing request was announced)"
+                } else {
+                    ""
+                }
+            ),
             Self::NotReachable { device_id, source } => write!(
                 f,
                 "device {device_id} commissioned but not reachable operationally: {source}"
@@ -241,6 +273,7 @@ impl fmt::Display for Misuse {
             Self::NonTextParameterKey => f.write_str("command parameters must have text keys"),
             Self::InvalidQr(e) => write!(f, "invalid qr code: {e}"),
             Self::InvalidConfig(what) => write!(f, "invalid configuration: {what}"),
+            Self::DiscoveryDisabled => f.write_str("mdns discovery is not configured"),
         }
     }
 }
@@ -252,6 +285,7 @@ impl std::error::Error for Error {
             Self::DeviceCertificate(e) | Self::Pki(e) => Some(e),
             Self::Renewal(e) => Some(e),
             Self::Transport(e) => Some(e),
+            Self::Discovery(e) => Some(e),
             Self::Store(e) => Some(e),
             _ => None,
         }
@@ -286,6 +320,12 @@ impl From<Misuse> for Error {
 impl From<mash_transport::Error> for Error {
     fn from(e: mash_transport::Error) -> Self {
         Self::Transport(e)
+    }
+}
+
+impl From<mash_discovery::Error> for Error {
+    fn from(e: mash_discovery::Error) -> Self {
+        Self::Discovery(e)
     }
 }
 
@@ -393,6 +433,12 @@ mod tests {
             },
             Error::Misuse(Misuse::NonTextParameterKey),
             Error::NotConnected { last_error: None },
+            Error::Misuse(Misuse::DiscoveryDisabled),
+            Error::Commission(CommissionError::DeviceNotFound {
+                discriminator: 1234,
+                waited: Duration::from_secs(4),
+                pairing_requested: true,
+            }),
         ];
         for e in errors {
             let s = e.to_string();

@@ -29,15 +29,22 @@
 //!   are answered from a small controller model (DeviceInfo on endpoint 0)
 //!   by mash-core's `ServerSession`;
 //! - **device certificate renewal** in-band on the operational
-//!   connection, 7 days before expiry (INTEROP.md §5.8).
+//!   connection, 7 days before expiry (INTEROP.md §5.8);
+//! - **discovery** (optional, [`ControllerConfig::discovery`], on
+//!   `mash-discovery`): [`Controller::commission_discovered`] finds a
+//!   device by the discriminator of its QR code on `_mash-comm._tcp`,
+//!   announcing a pairing request (`_mashp._udp`) when it does not answer
+//!   (INTEROP.md §9, DEC-042); and when an operational dial fails, the
+//!   session looks up the device's `_mash._tcp` record and dials where it
+//!   went.
 //!
-//! It does **not** discover devices (that is `mash-discovery`: pass the
-//! address it finds as a [`Target`](mash_transport::Target)), delegate
-//! commissioning through a backend, or read the clock inside protocol
-//! logic: protocol timing runs on `tokio::time` and wall-clock time comes
-//! from an injected [`Clock`]. The transport is a [`Dialer`]:
-//! [`TlsDialer`] in production, in-memory pipes in a simulation, so a whole
-//! installation can run under `tokio::time::pause()`.
+//! It does **not** advertise `_mashd._udp` (the reference never does
+//! either), delegate commissioning through a backend, or read the clock
+//! inside protocol logic: protocol timing runs on `tokio::time` and
+//! wall-clock time comes from an injected [`Clock`]. The transport is a
+//! [`Dialer`]: [`TlsDialer`] in production, in-memory pipes in a
+//! simulation, so a whole installation can run under
+//! `tokio::time::pause()`.
 //!
 //! Wire pitfalls it avoids (INTEROP.md §2.3, §6): reads send `{1: [ids]}`,
 //! never a bare array; invoke parameters are text-keyed; request message
@@ -103,6 +110,7 @@ mod commission;
 mod config;
 mod controller;
 mod dialer;
+mod discovery;
 mod energy;
 mod error;
 mod handle;
@@ -118,6 +126,9 @@ pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
 pub use config::{ControllerConfig, ControllerInfo, REQUEST_TIMEOUT, UseCase};
 pub use controller::{CommissionedDevice, Controller};
 pub use dialer::{Dialed, Dialer, OperationalCredentials, TlsDialer};
+pub use discovery::{
+    BROWSE_TIMEOUT, DEFAULT_DEADLINE, DiscoveryConfig, POLL_INTERVAL, REANNOUNCE_INTERVAL,
+};
 pub use energy::{
     EnergyStatus, LimitSource, SetCurrentLimits, SetLimit, SetLimitResult, SetSetpoint, StatusText,
 };

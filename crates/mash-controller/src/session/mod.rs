@@ -1,7 +1,8 @@
 //! One task per device: dial, run the connection, and on loss wait out
 //! the back-off and dial again.
 //!
-//! - [`mod@self`]: the reconnect loop and the back-off wait;
+//! - [`mod@self`]: the reconnect loop and the back-off wait (during which
+//!   a failed dial looks the device up on mDNS, if configured);
 //! - [`link`]: one live connection — request correlation, notifications,
 //!   requests from the device, renewal, timers;
 //! - [`subscriptions`]: what to subscribe again after a reconnect;
@@ -13,18 +14,20 @@ mod link;
 mod renewal;
 mod subscriptions;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mash_core::ids::DeviceId;
 use mash_pki::{Certificate, verify_device_cert};
+use mash_transport::Target;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
 pub(crate) use command::Command;
 
 use crate::backoff::Backoff;
-use crate::controller::Inner;
+use crate::controller::{Inner, lock};
 use crate::dialer::{Dialed, Dialer};
 use crate::error::Error;
 use crate::handle::{DeviceHandle, LinkState};
@@ -98,6 +101,7 @@ impl<D: Dialer> Session<D> {
                 dialed = self.dial(&record) => Some(dialed),
                 _ = shutdown.wait_for(|down| *down) => None,
             };
+            let dial_failed = matches!(dialed, Some(Err(_)));
             let outcome = match dialed {
                 None => Outcome::Stopped,
                 Some(Ok((dialed, cert))) => self.connected(dialed, cert, &record).await,
@@ -111,7 +115,22 @@ impl<D: Dialer> Session<D> {
                         last_error: why,
                         retry_in: delay,
                     });
-                    if !self.idle(delay).await {
+                    // INTEROP.md §9: a device that moved (new address or
+                    // port, e.g. after a restart) is found again by its
+                    // operational record; look while waiting.
+                    let rediscover =
+                        self.inner
+                            .discovery
+                            .as_ref()
+                            .filter(|_| dial_failed)
+                            .map(|d| {
+                                d.rediscover(
+                                    record.zone_id,
+                                    record.device_id,
+                                    record.address.clone(),
+                                )
+                            });
+                    if !self.idle(delay, rediscover).await {
                         break LinkState::Stopped;
                     }
                 }
@@ -159,12 +178,36 @@ impl<D: Dialer> Session<D> {
 
     /// Waits out the back-off; commands that need a connection are
     /// refused meanwhile. `false` when the session must stop.
-    async fn idle(&mut self, delay: Duration) -> bool {
+    ///
+    /// `rediscover`, when given, looks for the device's new address; if
+    /// it finds one, the registry is updated and the wait ends at once.
+    async fn idle(
+        &mut self,
+        delay: Duration,
+        rediscover: Option<impl Future<Output = Option<Target>>>,
+    ) -> bool {
         let wake = tokio::time::sleep(delay);
         tokio::pin!(wake);
+        let found = async {
+            match rediscover {
+                Some(search) => search.await,
+                None => None,
+            }
+        };
+        tokio::pin!(found);
+        let mut searching = true;
+        let inner = self.inner.clone();
         loop {
             tokio::select! {
                 () = &mut wake => return true,
+                found = &mut found, if searching => {
+                    searching = false;
+                    if let Some(address) = found
+                        && moved_to(&inner, self.device_id, address)
+                    {
+                        return true;
+                    }
+                }
                 _ = self.shutdown.wait_for(|down| *down) => return false,
                 cmd = self.commands.recv() => match cmd {
                     None | Some(Command::Stop) => return false,
@@ -177,6 +220,17 @@ impl<D: Dialer> Session<D> {
                     Some(other) => other.refuse(|| Error::NotConnected { last_error: None }),
                 },
             }
+        }
+    }
+}
+
+/// Records where the device is now; `false` if that failed.
+fn moved_to<D>(inner: &Inner<D>, device_id: DeviceId, address: Target) -> bool {
+    match lock(&inner.registry).update(&device_id, |r| r.address = address) {
+        Ok(updated) => updated.is_some(),
+        Err(e) => {
+            warn!(%device_id, error = %e, "could not record the new address");
+            false
         }
     }
 }
