@@ -251,6 +251,10 @@ fn direction(s: &str) -> Result<Direction, String> {
 /// fails with the reason, and other commands go on without mDNS (they then
 /// cannot follow a device that moved).
 fn discovery(args: &ControllerArgs) -> Result<Option<DiscoveryConfig>, String> {
+    if matches!(args.command, ControllerCommand::Devices) {
+        // Lists the registry; reaches no device.
+        return Ok(None);
+    }
     let needed = matches!(
         args.command,
         ControllerCommand::Commission { address: None, .. }
