@@ -37,6 +37,18 @@ fn flag(device: &Device, ep: EndpointId, attr: AttributeId) -> bool {
         .unwrap_or(false)
 }
 
+/// Adds each non-null effective value to a command result under `key`.
+fn add_effective(m: &mut Map, device: &Device, ep: EndpointId, entries: &[(&str, AttributeId)]) {
+    for (key, attr) in entries {
+        if let Some(v) = device
+            .get(ep, FeatureType::EnergyControl, *attr)
+            .filter(|v| !v.is_null())
+        {
+            m.insert(*key, v.clone());
+        }
+    }
+}
+
 /// Cause and timing shared by the values one command sets.
 #[derive(Clone, Copy)]
 struct Stamp {
@@ -286,17 +298,15 @@ impl EnergyControl {
         let mut m = Map::new();
         m.insert("applied", true);
         m.insert("controlState", self.control_state_of(device, ep));
-        for (key, attr) in [
-            ("effectiveConsumptionLimit", ec::EFFECTIVE_CONSUMPTION_LIMIT),
-            ("effectiveProductionLimit", ec::EFFECTIVE_PRODUCTION_LIMIT),
-        ] {
-            if let Some(v) = device
-                .get(ep, FeatureType::EnergyControl, attr)
-                .filter(|v| !v.is_null())
-            {
-                m.insert(key, v.clone());
-            }
-        }
+        add_effective(
+            &mut m,
+            device,
+            ep,
+            &[
+                ("effectiveConsumptionLimit", ec::EFFECTIVE_CONSUMPTION_LIMIT),
+                ("effectiveProductionLimit", ec::EFFECTIVE_PRODUCTION_LIMIT),
+            ],
+        );
         Ok(m)
     }
 
@@ -340,23 +350,21 @@ impl EnergyControl {
             },
         );
         let mut m = success();
-        for (key, attr) in [
-            (
-                "effectiveConsumptionSetpoint",
-                ec::EFFECTIVE_CONSUMPTION_SETPOINT,
-            ),
-            (
-                "effectiveProductionSetpoint",
-                ec::EFFECTIVE_PRODUCTION_SETPOINT,
-            ),
-        ] {
-            if let Some(v) = device
-                .get(ep, FeatureType::EnergyControl, attr)
-                .filter(|v| !v.is_null())
-            {
-                m.insert(key, v.clone());
-            }
-        }
+        add_effective(
+            &mut m,
+            device,
+            ep,
+            &[
+                (
+                    "effectiveConsumptionSetpoint",
+                    ec::EFFECTIVE_CONSUMPTION_SETPOINT,
+                ),
+                (
+                    "effectiveProductionSetpoint",
+                    ec::EFFECTIVE_PRODUCTION_SETPOINT,
+                ),
+            ],
+        );
         Ok(m)
     }
 
@@ -413,12 +421,7 @@ impl EnergyControl {
         } else {
             "effectiveCurrentSetpoints"
         };
-        if let Some(v) = device
-            .get(ep, FeatureType::EnergyControl, kind.effective_attribute())
-            .filter(|v| !v.is_null())
-        {
-            m.insert(key, v.clone());
-        }
+        add_effective(&mut m, device, ep, &[(key, kind.effective_attribute())]);
         Ok(m)
     }
 
