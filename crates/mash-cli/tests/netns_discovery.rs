@@ -232,3 +232,48 @@ fn the_controller_follows_a_device_restarted_on_another_port() {
         dev.wait_success(STEP);
     });
 }
+
+/// A pairing request that came while every slot was taken is honoured
+/// once a slot frees up: the device keeps it pending until its controller
+/// withdraws it (DEC-042; the controller keeps asking).
+#[test]
+fn a_pending_pairing_request_is_honoured_when_a_slot_frees_up() {
+    with_netns(|net| {
+        let dir = tempfile::tempdir().unwrap();
+        let dev_state = dir.path().join("device");
+        let mut dev = device(net, &dev_state, &[]);
+        let mut ems =
+            commission_by_discriminator(net, &dir.path().join("ems"), "local", "5s", "20s");
+        ems.expect_message("commissioned", STEP);
+        ems.wait_success(STEP);
+        // The second slot is filled through an open window (the "button"),
+        // not a pairing request: windows opened by pairing requests are
+        // rate-limited to one a minute (security.md §11.6).
+        dev.interrupt();
+        dev.wait_success(STEP);
+        let mut dev = device(net, &dev_state, &["--open-window"]);
+        let old_grid = dir.path().join("grid-old");
+        let mut smgw = commission_by_discriminator(net, &old_grid, "grid", "5s", "20s");
+        smgw.expect_message("commissioned", STEP);
+        smgw.wait_success(STEP);
+
+        // Both slots taken: the new grid operator's request is seen and
+        // left pending.
+        let mut new_smgw =
+            commission_by_discriminator(net, &dir.path().join("grid-new"), "grid", "1s", "40s");
+        new_smgw.expect_log("announcing a pairing request", STEP);
+        dev.expect_log("pairing request seen", STEP);
+        assert!(!dev.logs().contains("opening the commissioning window"));
+
+        // The old grid operator leaves: a slot is free, the pending
+        // request opens the window and the new one commissions.
+        let mut remove = controller(net, &old_grid, "grid", &["remove"]);
+        remove.expect_message("zone removed", STEP);
+        remove.wait_success(STEP);
+        new_smgw.expect_message("commissioned", STEP);
+        new_smgw.wait_success(STEP);
+        assert!(dev.logs().contains("opening the commissioning window"));
+        dev.interrupt();
+        dev.wait_success(STEP);
+    });
+}
