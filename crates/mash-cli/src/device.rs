@@ -44,6 +44,10 @@ pub struct DeviceArgs {
     /// Non-TEST zone slots.
     #[arg(long, default_value_t = 2)]
     pub max_zones: u8,
+    /// Accept a second zone of a type the device already has (DEC-043
+    /// allows one zone per type; some deployments lift that).
+    #[arg(long)]
+    pub allow_same_zone_type: bool,
     /// Enforce the per-zone-type access matrix of the multi-controller study
     /// (GRID may limit and observe but not change user preferences).
     #[arg(long)]
@@ -96,6 +100,7 @@ impl DeviceArgs {
         config.listen = SocketAddr::new(self.listen, self.port);
         config.window = self.window;
         config.max_zones = self.max_zones;
+        config.unique_zone_types = !self.allow_same_zone_type;
         config.test_key = test_key;
         config.access = self.access_policy.then(AccessPolicy::study);
         if !self.mdns_interfaces.is_empty() {
