@@ -39,6 +39,18 @@ impl Key {
     /// puts unsigned before negative before text at equal length and orders
     /// values of one kind numerically (or bytewise for text).
     pub fn canonical_cmp(&self, other: &Self) -> Ordering {
+        // Same kind: length-first order is plain numeric (or length, then
+        // bytewise) order, without computing encodings.
+        match (self, other) {
+            (Self::Uint(a), Self::Uint(b)) => return a.cmp(b),
+            (Self::Text(a), Self::Text(b)) => {
+                return a
+                    .len()
+                    .cmp(&b.len())
+                    .then_with(|| a.as_bytes().cmp(b.as_bytes()));
+            }
+            _ => {}
+        }
         self.encoded_len()
             .cmp(&other.encoded_len())
             .then_with(|| self.major().cmp(&other.major()))

@@ -224,6 +224,15 @@ impl Map {
 
     /// Inserts a key that must be new; `Err` hands the pair back otherwise.
     pub(crate) fn insert_new(&mut self, key: Key, value: Value) -> Result<(), (Key, Value)> {
+        // Canonical encoders send keys in order: append without a search.
+        let after_last = self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| last.canonical_cmp(&key).is_lt());
+        if after_last {
+            self.entries.push((key, value));
+            return Ok(());
+        }
         match self.position(&key) {
             Ok(_) => Err((key, value)),
             Err(i) => {
