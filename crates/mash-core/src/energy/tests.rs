@@ -459,3 +459,35 @@ fn a_zone_that_never_connects_counts_as_lost_after_the_grace_period() {
     h.run_until(Duration::from_secs(120).as_millis() as u64);
     assert_eq!(h.state(), ControlState::Failsafe);
 }
+
+#[test]
+fn a_timed_limit_keeps_its_deadline_across_a_reconnection() {
+    let mut h = House::new();
+    h.limit(
+        h.grid,
+        3_700_000,
+        LimitCause::GridEmergency,
+        Some(30 * 60),
+        0,
+    );
+    h.control
+        .zone_disconnected(&mut h.device, &h.grid.zone_id, t(MIN));
+    h.control
+        .zone_connected(&mut h.device, &h.grid.zone_id, t(2 * MIN));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(3_700_000)
+    );
+    let src = h.source(ls::CONSUMPTION_LIMIT_SOURCE);
+    assert_eq!(
+        src.as_map().unwrap().get_uint(4),
+        Some(&Value::Uint(1_700_000_000 + 1800)),
+        "until is unchanged"
+    );
+    h.run_until(30 * MIN);
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Null,
+        "it still ends on time"
+    );
+}
