@@ -53,8 +53,15 @@ pub struct DeviceArgs {
     #[arg(long)]
     pub access_policy: bool,
     /// Conformance test enable key (32 hex characters): enables TestControl and the TEST zone.
-    #[arg(long)]
+    #[arg(long, alias = "enable-key")]
     pub test_enable_key: Option<String>,
+    /// Start from an empty state directory (zones, certificates and settings are deleted).
+    #[arg(long)]
+    pub reset: bool,
+    /// Accepted for compatibility with the reference's device: the appliance
+    /// simulation always runs, until a TEST zone connects.
+    #[arg(long, hide = true)]
+    pub simulate: bool,
     /// Advertise and browse on mDNS on these interfaces (repeat the flag);
     /// mDNS stays off without it.
     #[arg(long = "mdns-interface")]
@@ -116,6 +123,11 @@ impl DeviceArgs {
 /// Runs the device until Ctrl-C.
 pub async fn run(args: DeviceArgs, out: Output) -> Result<(), String> {
     let (config, qr) = args.config()?;
+    if args.reset {
+        mash_device::persist::DeviceStore::open(&config.state_dir)
+            .and_then(|s| s.wipe())
+            .map_err(|e| format!("--reset: {e}"))?;
+    }
     let kind = config.kind;
     let device = mash_device::start(config)
         .await
