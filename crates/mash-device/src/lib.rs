@@ -20,6 +20,12 @@
 //! records themselves (mash-discovery).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 pub mod access;
 pub mod appliance;
