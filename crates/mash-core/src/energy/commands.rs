@@ -245,6 +245,23 @@ impl EnergyControl {
         if consumption.is_some_and(|v| v < 0) || production.is_some_and(|v| v < 0) {
             return Ok(reject(self, device, LimitRejectReason::InvalidValue));
         }
+        // An energy manager's contract (LPC/LPP, energy-control.md
+        // "Contractual vs Nominal Limits"): a limit above it cannot be
+        // honoured as asked.
+        let above_contract = [
+            (consumption, ec::CONTRACTUAL_CONSUMPTION_MAX),
+            (production, ec::CONTRACTUAL_PRODUCTION_MAX),
+        ]
+        .into_iter()
+        .any(|(value, attr)| {
+            let max = device
+                .get(ep, FeatureType::EnergyControl, attr)
+                .and_then(Value::as_i64);
+            matches!((value, max), (Some(v), Some(max)) if v > max)
+        });
+        if above_contract {
+            return Ok(reject(self, device, LimitRejectReason::AboveContractual));
+        }
         for (name, value, attr) in [
             (
                 "consumptionLimit",

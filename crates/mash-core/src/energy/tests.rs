@@ -491,3 +491,26 @@ fn a_timed_limit_keeps_its_deadline_across_a_reconnection() {
         "it still ends on time"
     );
 }
+
+#[test]
+fn a_limit_above_the_contract_is_rejected_with_its_reason() {
+    let mut h = House::new();
+    h.device
+        .set(
+            1,
+            FeatureType::EnergyControl,
+            ec::CONTRACTUAL_CONSUMPTION_MAX,
+            10_000_000i64,
+        )
+        .unwrap();
+    let r = h.limit(h.local, 10_500_000, LimitCause::LocalOptimization, None, 0);
+    assert_eq!(r.get_text("applied"), Some(&Value::Bool(false)));
+    assert_eq!(
+        r.get_text("rejectReason"),
+        Some(&Value::Uint(1)),
+        "ABOVE_CONTRACTUAL"
+    );
+    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
+    let r = h.limit(h.local, 9_000_000, LimitCause::LocalOptimization, None, 0);
+    assert_eq!(r.get_text("applied"), Some(&Value::Bool(true)));
+}
