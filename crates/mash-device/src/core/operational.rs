@@ -216,6 +216,15 @@ impl DeviceCore {
     }
 
     fn queue_response(&mut self, conn: ConnId, response: &Response) {
+        if !response.status.is_success() {
+            debug!(
+                conn,
+                message_id = response.message_id,
+                status = %response.status,
+                text = response.error_text().unwrap_or(""),
+                "request refused"
+            );
+        }
         let mut frame = Vec::with_capacity(128);
         response.encode(&mut frame);
         self.outputs.push_back(Output::Transmit { conn, frame });
