@@ -25,4 +25,6 @@ pub use source::{Source, WallClock};
 pub use zones::{Link, ZoneState, Zones};
 
 #[cfg(test)]
+mod resolve_props;
+#[cfg(test)]
 mod tests;
