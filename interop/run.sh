@@ -30,7 +30,7 @@ run_device() {
         --enable-key "$KEY" --state-dir "$WORK/device" --reset --log info >"$WORK/device.log" 2>&1 &
     wait_port "$PORT"
     "$MASH_GO_BIN/mash-test" -target "localhost:$PORT" -mode device -setup-code "$CODE" \
-        -enable-key "$KEY" -pics interop/pics/evse.yaml -tags base-protocol -exclude-tags env:multi-device \
+        -enable-key "$KEY" -tags base-protocol -exclude-tags env:multi-device \
         | tee "$WORK/mash-test.log"
 }
 
