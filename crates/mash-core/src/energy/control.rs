@@ -13,7 +13,7 @@ use crate::cbor::Value;
 use crate::ids::ZoneId;
 use crate::model::features::device_info;
 use crate::model::features::energy_control::{
-    ControlState, LimitCause, OverrideReason, attr as ec,
+    ControlState, LimitCause, OverrideReason, ProcessState, attr as ec,
 };
 use crate::model::features::limit_source::attr as ls;
 use crate::model::features::shared::Direction;
@@ -247,6 +247,20 @@ impl EnergyControl {
                 .retain(|(_, _, x)| x.expires.is_none_or(|t| t > now));
             if e.paused.flatten().is_some_and(|t| t <= now) {
                 e.paused = None;
+                // duration-semantics.md §2.3: a timed Pause ends as if
+                // Resume had been called.
+                let paused = device
+                    .get(e.id, FeatureType::EnergyControl, ec::PROCESS_STATE)
+                    .and_then(Value::as_u64)
+                    == Some(u64::from(ProcessState::Paused.value()));
+                if paused {
+                    let _ = device.set(
+                        e.id,
+                        FeatureType::EnergyControl,
+                        ec::PROCESS_STATE,
+                        ProcessState::Running.value(),
+                    );
+                }
             }
         }
         self.zones.expire_pending(now);

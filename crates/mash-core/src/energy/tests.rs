@@ -514,3 +514,23 @@ fn a_limit_above_the_contract_is_rejected_with_its_reason() {
     let r = h.limit(h.local, 9_000_000, LimitCause::LocalOptimization, None, 0);
     assert_eq!(r.get_text("applied"), Some(&Value::Bool(true)));
 }
+
+#[test]
+fn a_timed_pause_resumes_by_itself() {
+    // duration-semantics.md TC-DUR-007: Pause(duration) ends as if Resume
+    // had been called.
+    let mut h = House::new();
+    h.device
+        .set(1, FeatureType::EnergyControl, ec::IS_PAUSABLE, true)
+        .unwrap();
+    let process = |h: &House| h.ec(ec::PROCESS_STATE);
+    h.invoke(h.local, cmd::PAUSE, &[("duration", Value::Uint(10))], 0)
+        .unwrap();
+    assert_eq!(process(&h), Value::Uint(4), "PAUSED");
+    assert!(h.control.is_paused(1));
+    h.run_until(9_999);
+    assert_eq!(process(&h), Value::Uint(4), "still PAUSED");
+    h.run_until(10_000);
+    assert!(!h.control.is_paused(1));
+    assert_eq!(process(&h), Value::Uint(3), "RUNNING again");
+}
