@@ -186,6 +186,30 @@ impl EnergyControl {
             return Err(StatusCode::InvalidFeature.into());
         }
         self.admit(device, caller, now);
+        // energycontrol-feature.md §6.2 (TC-CTRL-008): an opted-out zone's
+        // commands are refused; clearing its own values stays possible.
+        let clears = matches!(
+            command,
+            cmd::CLEAR_LIMIT
+                | cmd::CLEAR_CURRENT_LIMITS
+                | cmd::CLEAR_SETPOINT
+                | cmd::CLEAR_CURRENT_SETPOINTS
+        );
+        if !clears && Self::opted_out(device, ep, caller.zone_type) {
+            if command == cmd::SET_LIMIT {
+                // The user's opt-out overrides the zone (DEC-026 calls
+                // OptOut the user override).
+                let mut m = Map::new();
+                m.insert("applied", false);
+                m.insert("controlState", self.control_state_of(device, ep));
+                m.insert("rejectReason", LimitRejectReason::DeviceOverride.value());
+                return Ok(m);
+            }
+            return Err(Failure::new(
+                StatusCode::NotAuthorized,
+                "zone opted out of external control",
+            ));
+        }
         match command {
             cmd::SET_LIMIT => self.set_limit(device, caller, ep, params, now),
             cmd::CLEAR_LIMIT => self.clear(device, caller, ep, params, now, 0),
@@ -538,6 +562,12 @@ impl EnergyControl {
             };
             if !flag(device, ep, gate) {
                 return Err(StatusCode::Unsupported.into());
+            }
+            if Self::opted_out(device, ep, caller.zone_type) {
+                return Err(Failure::new(
+                    StatusCode::NotAuthorized,
+                    "zone opted out of external control",
+                ));
             }
             let amount = match value.as_i64() {
                 None => None,

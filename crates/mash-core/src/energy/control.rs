@@ -13,7 +13,7 @@ use crate::cbor::Value;
 use crate::ids::ZoneId;
 use crate::model::features::device_info;
 use crate::model::features::energy_control::{
-    ControlState, LimitCause, OverrideReason, ProcessState, attr as ec,
+    ControlState, LimitCause, OptOutState, OverrideReason, ProcessState, attr as ec,
 };
 use crate::model::features::limit_source::attr as ls;
 use crate::model::features::shared::Direction;
@@ -152,6 +152,24 @@ impl EnergyControl {
 
     pub(super) fn endpoint_mut(&mut self, ep: EndpointId) -> Option<&mut EndpointControl> {
         self.endpoints.iter_mut().find(|e| e.id == ep)
+    }
+
+    /// Whether the user opted `ty` out of external control on `ep`
+    /// (energy-control.md OptOutEnum; energycontrol-feature.md §6.2: the
+    /// zone's commands are rejected and the device is autonomous with
+    /// respect to it). ALL covers every zone type.
+    pub(super) fn opted_out(device: &Device, ep: EndpointId, ty: ZoneType) -> bool {
+        let state = device
+            .get(ep, FeatureType::EnergyControl, ec::OPT_OUT_STATE)
+            .and_then(Value::as_u64)
+            .and_then(|v| u8::try_from(v).ok())
+            .map_or(OptOutState::None, OptOutState::from_value);
+        match state {
+            OptOutState::Local => ty == ZoneType::Local,
+            OptOutState::Grid => ty == ZoneType::Grid,
+            OptOutState::All => true,
+            _ => false,
+        }
     }
 
     fn failsafe_duration(&self, device: &Device) -> Duration {
@@ -354,7 +372,9 @@ impl EnergyControl {
     fn resolve_endpoint(&self, ep: &EndpointControl, device: &Device) -> [Resolved; 8] {
         let zones = &self.zones;
         let from_zones = ep.entries.iter().filter_map(|(zid, kind, entry)| {
-            let zone = zones.get(zid).filter(|z| z.resolves())?;
+            let zone = zones
+                .get(zid)
+                .filter(|z| z.resolves() && !Self::opted_out(device, ep.id, z.ty))?;
             Some((
                 *kind,
                 Contribution {
@@ -411,6 +431,7 @@ impl EnergyControl {
 
     fn resolve_control_state(
         &self,
+        device: &Device,
         ep: &EndpointControl,
         resolved: &[Resolved; 8],
     ) -> ControlState {
@@ -425,7 +446,11 @@ impl EnergyControl {
                     .is_some_and(|r| *r != Resolved::None)
         }) {
             ControlState::Limited
-        } else if self.zones.connectivity().connected > 0 {
+        } else if self.zones.iter().any(|z| {
+            z.link == Link::Connected
+                && z.ty != ZoneType::Test
+                && !Self::opted_out(device, ep.id, z.ty)
+        }) {
             ControlState::Controlled
         } else {
             ControlState::Autonomous
@@ -452,7 +477,7 @@ impl EnergyControl {
             let _ = device.set(ep.id, EC, kind.effective_attribute(), value);
             let _ = device.set(ep.id, LS, kind.source_attribute(), self.source_value(&r));
         }
-        let state = self.resolve_control_state(ep, resolved);
+        let state = self.resolve_control_state(device, ep, resolved);
         let _ = device.set(ep.id, EC, ec::CONTROL_STATE, state.value());
         let (reason, direction) = match ep.override_ {
             Some(o) => (

@@ -534,3 +534,62 @@ fn a_timed_pause_resumes_by_itself() {
     assert!(!h.control.is_paused(1));
     assert_eq!(process(&h), Value::Uint(3), "RUNNING again");
 }
+
+#[test]
+fn opted_out_zones_are_refused_and_ignored() {
+    // energycontrol-feature.md §6.2, TC-CTRL-008.
+    let mut h = House::new();
+    h.limit(h.local, 6_000_000, LimitCause::LocalOptimization, None, 0);
+    assert_eq!(h.state(), ControlState::Limited);
+    h.control
+        .write(
+            &mut h.device,
+            &h.local,
+            1,
+            ec::OPT_OUT_STATE,
+            Value::Uint(1),
+            t(0),
+        )
+        .unwrap();
+    // LOCAL opted out: its limit no longer applies, GRID still controls.
+    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
+    assert_eq!(h.state(), ControlState::Controlled);
+    let r = h.limit(h.local, 5_000_000, LimitCause::LocalOptimization, None, 0);
+    assert_eq!(r.get_text("applied"), Some(&Value::Bool(false)));
+    assert_eq!(r.get_text("rejectReason"), Some(&Value::Uint(3)));
+    let sp = h.invoke(
+        h.local,
+        cmd::SET_SETPOINT,
+        &[
+            ("consumptionSetpoint", Value::Uint(1)),
+            ("cause", Value::Uint(1)),
+        ],
+        0,
+    );
+    assert_eq!(sp, Err(StatusCode::NotAuthorized));
+    assert!(h.invoke(h.local, cmd::CLEAR_LIMIT, &[], 0).is_ok());
+    let r = h.limit(h.grid, 7_000_000, LimitCause::GridOptimization, None, 0);
+    assert_eq!(r.get_text("applied"), Some(&Value::Bool(true)));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(7_000_000)
+    );
+    // ALL: nobody controls the device any more.
+    h.device
+        .set(1, FeatureType::EnergyControl, ec::OPT_OUT_STATE, 3u8)
+        .unwrap();
+    h.control.apply(&mut h.device, t(0));
+    assert_eq!(h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT), Value::Null);
+    assert_eq!(h.state(), ControlState::Autonomous);
+    let r = h.limit(h.grid, 7_000_000, LimitCause::GridOptimization, None, 0);
+    assert_eq!(r.get_text("applied"), Some(&Value::Bool(false)));
+    // Back to NONE: the GRID limit, never cleared, applies again.
+    h.device
+        .set(1, FeatureType::EnergyControl, ec::OPT_OUT_STATE, 0u8)
+        .unwrap();
+    h.control.apply(&mut h.device, t(0));
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_LIMIT),
+        Value::Uint(7_000_000)
+    );
+}
