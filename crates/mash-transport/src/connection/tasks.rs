@@ -186,8 +186,19 @@ async fn write_loop<S: AsyncWrite>(
                 biased;
                 cmd = ctl.recv() => match cmd {
                     Some(WriterCtl::Frame(c)) => {
-                        // Nothing of ours follows our Close.
-                        app_open &= c.kind != ControlType::Close;
+                        if c.kind == ControlType::Close && app_open {
+                            // Frames queued before the close (a RemoveZone
+                            // response, INTEROP.md §8 step 7; pending
+                            // responses, transport.md §10.2) go out first;
+                            // nothing of ours follows our Close.
+                            app_open = false;
+                            while let Ok(Outbound { payload, flushed }) = out.try_recv() {
+                                write_frame(&mut wr, &mut buf, &payload).await?;
+                                if let Some(f) = flushed {
+                                    let _ = f.send(());
+                                }
+                            }
+                        }
                         payload.clear();
                         c.encode(&mut payload);
                         write_frame(&mut wr, &mut buf, &payload).await?;

@@ -132,3 +132,29 @@ async fn eof_mid_frame_is_a_loss() {
     assert_eq!(reason, CloseReason::Eof);
     assert!(reason.is_loss());
 }
+
+/// transport.md §10.2 / INTEROP.md §8 step 7: what was queued before a
+/// local close (e.g. the RemoveZone response) goes out before our Close.
+#[tokio::test]
+async fn local_close_sends_queued_frames_first() {
+    // A tiny pipe, so the writer is still busy when the close comes.
+    let (a, b) = duplex(64);
+    let conn = Connection::new(FramedStream::new(a), with(KeepAliveConfig::disabled()));
+    let mut peer = FramedStream::new(b);
+    for i in 0..20u8 {
+        conn.send(vec![0xa1, 0x02, i]).await.unwrap();
+    }
+    let closing = tokio::spawn(async move { conn.close().await });
+    let mut got = Vec::new();
+    while let Ok(Some(f)) = peer.read_frame().await {
+        let close = f == [0xa1, 0x01, 0x03];
+        got.push(f);
+        if close {
+            let _ = peer.write_frame(&[0xa1, 0x01, 0x03]).await;
+        }
+    }
+    assert_eq!(closing.await.unwrap(), CloseReason::LocalClosed);
+    let mut want: Vec<Vec<u8>> = (0..20u8).map(|i| vec![0xa1, 0x02, i]).collect();
+    want.push(vec![0xa1, 0x01, 0x03]);
+    assert_eq!(got, want);
+}
