@@ -94,16 +94,35 @@ impl DeviceApp<'_> {
                 "charging mode not supported",
             ));
         }
-        ctx.device
-            .set(
-                ep,
-                FeatureType::ChargingSession,
-                charging_session::attr::CHARGING_MODE,
-                mode,
-            )
-            .map_err(Failure::from)?;
+        // The optional parameters set their attributes, where the
+        // instance has them (chargingsession-feature.md §5.3, TC-CHRG-008).
+        use charging_session::attr as cs;
+        let extras = [
+            ("surplusThreshold", cs::SURPLUS_THRESHOLD),
+            ("startDelay", cs::START_DELAY),
+            ("stopDelay", cs::STOP_DELAY),
+        ]
+        .into_iter()
+        .filter_map(|(name, attr)| {
+            let v = params.get_text(name).filter(|v| !v.is_null())?;
+            let has = ctx
+                .device
+                .feature(ep, FeatureType::ChargingSession)
+                .is_some_and(|f| f.has_attribute(attr));
+            has.then(|| (attr, v.clone()))
+        })
+        .collect::<Vec<_>>();
+        for (attr, value) in extras
+            .into_iter()
+            .chain([(cs::CHARGING_MODE, Value::Uint(mode))])
+        {
+            ctx.device
+                .set(ep, FeatureType::ChargingSession, attr, value)
+                .map_err(Failure::from)?;
+        }
         let mut m = Map::new();
         m.insert("success", true);
+        m.insert("activeMode", mode);
         Ok(m)
     }
 }
