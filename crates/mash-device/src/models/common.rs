@@ -43,7 +43,7 @@ pub(super) struct Nameplate {
     pub phases: u8,
     pub directions: Direction,
     pub max_consumption_mw: i64,
-    /// Only reported for bidirectional devices (0 means "not applicable").
+    /// 0 when the device cannot produce ("0 if N/A", electrical.md).
     pub max_production_mw: i64,
     pub min_power_mw: i64,
     pub max_current_ma: i64,
@@ -55,6 +55,12 @@ pub(super) struct Nameplate {
 impl Nameplate {
     /// Electrical with the nameplate. `with_value` adds the attribute it
     /// sets, so optional attributes are only set when they apply.
+    ///
+    /// nominalMaxProduction and energyCapacity are always present (0 when
+    /// they do not apply, as the table's "0 if N/A" says): every model
+    /// declares MPD's ELECTRICAL scenario, which lists both, and a
+    /// conformance runner checks a declared scenario's attributes against
+    /// attributeList (pics-format.md §6.1 UC-001).
     pub fn electrical(&self, bits: u32) -> Feature {
         use electrical::attr::*;
         let mut f = Feature::new(&electrical::ELECTRICAL)
@@ -67,15 +73,11 @@ impl Nameplate {
             .with_value(NOMINAL_MAX_CONSUMPTION, self.max_consumption_mw)
             .with_value(NOMINAL_MIN_POWER, self.min_power_mw)
             .with_value(MAX_CURRENT_PER_PHASE, self.max_current_ma)
-            .with_value(SUPPORTS_ASYMMETRIC, self.asymmetric.value());
-        if self.directions == Direction::Bidirectional {
-            f = f.with_value(NOMINAL_MAX_PRODUCTION, self.max_production_mw);
-        }
+            .with_value(SUPPORTS_ASYMMETRIC, self.asymmetric.value())
+            .with_value(NOMINAL_MAX_PRODUCTION, self.max_production_mw)
+            .with_value(ENERGY_CAPACITY, self.capacity_mwh.unwrap_or(0));
         if let Some(ma) = self.min_current_ma {
             f = f.with_value(MIN_CURRENT_PER_PHASE, ma);
-        }
-        if let Some(mwh) = self.capacity_mwh {
-            f = f.with_value(ENERGY_CAPACITY, mwh);
         }
         f
     }

@@ -230,7 +230,11 @@ fn declared_use_cases_are_backed_by_the_model() {
         (
             id::MPD,
             scenario::MPD_ELECTRICAL,
-            &[(E, "nominalMaxConsumption")],
+            &[
+                (E, "nominalMaxConsumption"),
+                (E, "nominalMaxProduction"),
+                (E, "energyCapacity"),
+            ],
         ),
         (id::MPD, scenario::MPD_STATUS, &[(S, "operatingState")]),
         (
@@ -376,10 +380,11 @@ fn capability_flags_and_commands_match_each_kind() {
 
 #[test]
 fn nameplates() {
-    // (kind, phases, max consumption, max production, max current, capacity)
+    // (kind, phases, max consumption, max production, max current, capacity);
+    // production and capacity are 0 where they do not apply ("0 if N/A").
     let plates = [
-        (DeviceKind::Evse, 3, 11_000_000, None, 16_000, None),
-        (DeviceKind::HeatPump, 1, 4_000_000, None, 20_000, None),
+        (DeviceKind::Evse, 3, 11_000_000, Some(0), 16_000, Some(0)),
+        (DeviceKind::HeatPump, 1, 4_000_000, Some(0), 20_000, Some(0)),
         (
             DeviceKind::Battery,
             3,
