@@ -78,8 +78,9 @@ fn directions(params: &Map) -> Result<&'static [Direction], Failure> {
 }
 
 /// `phases` parameter: `{Phase: mA or null}`, Phase as an integer key
-/// (or its decimal text, as text-keyed encoders produce it).
-fn phases(params: &Map) -> Result<[Option<i64>; PHASES], Failure> {
+/// (or its decimal text, as text-keyed encoders produce it). Per phase:
+/// `None` not mentioned, `Some(None)` an explicit null, `Some(Some(mA))`.
+fn phases(params: &Map) -> Result<[Option<Option<i64>>; PHASES], Failure> {
     let bad = || Failure::new(StatusCode::InvalidParameter, "invalid phases");
     let map = params
         .get_text("phases")
@@ -93,12 +94,12 @@ fn phases(params: &Map) -> Result<[Option<i64>; PHASES], Failure> {
             Key::Nint(_) => None,
         };
         let slot = phase.and_then(|p| out.get_mut(p)).ok_or_else(bad)?;
-        *slot = match v {
+        *slot = Some(match v {
             Value::Null => None,
             v => Some(v.as_i64().ok_or_else(bad)?),
-        };
+        });
     }
-    if out.iter().flatten().any(|v| *v < 0) {
+    if out.iter().flatten().flatten().any(|v| *v < 0) {
         return Err(Failure::new(
             StatusCode::ConstraintError,
             "current must not be negative",
@@ -439,8 +440,19 @@ impl EnergyControl {
             .copied()
             .ok_or(Failure::from(StatusCode::InvalidCommand))?;
         let cause = int(params, "cause")?.unwrap_or(0) as u8;
-        let currents = phases(params)?;
+        let given = phases(params)?;
         let expires = self.expiry(params, now)?;
+        // multi-zone-resolution.md §4.3: an explicit null clears that
+        // phase; phases not mentioned keep this zone's previous value.
+        let mut currents = self
+            .entry(ep, &caller.zone_id, kind)
+            .and_then(|e| e.amount.phases())
+            .unwrap_or([None; PHASES]);
+        for (slot, new) in currents.iter_mut().zip(given) {
+            if let Some(new) = new {
+                *slot = new;
+            }
+        }
         let amount = currents
             .iter()
             .any(Option::is_some)

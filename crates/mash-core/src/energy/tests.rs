@@ -593,3 +593,40 @@ fn opted_out_zones_are_refused_and_ignored() {
         Value::Uint(7_000_000)
     );
 }
+
+#[test]
+fn explicit_null_phases_clear_only_those_phases() {
+    // multi-zone-resolution.md §4.3.
+    let mut h = House::new();
+    let limits = |m: Map| {
+        vec![
+            ("phases", Value::Map(m)),
+            ("direction", Value::Uint(0)),
+            ("cause", Value::Uint(2)),
+        ]
+    };
+    let all: Map = [(0u64, 16_000u64), (1, 16_000), (2, 16_000)]
+        .into_iter()
+        .collect();
+    h.invoke(h.local, cmd::SET_CURRENT_LIMITS, &limits(all), 0)
+        .unwrap();
+    let mut clear_ab = Map::new();
+    clear_ab.insert(0u64, Value::Null);
+    clear_ab.insert(1u64, Value::Null);
+    h.invoke(h.local, cmd::SET_CURRENT_LIMITS, &limits(clear_ab), 0)
+        .unwrap();
+    let c_only: Map = [(2u64, 16_000u64)].into_iter().collect();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CURRENT_LIMITS_CONSUMPTION),
+        Value::Map(c_only)
+    );
+    // A value for one phase changes that phase only.
+    let a: Map = [(0u64, 10_000u64)].into_iter().collect();
+    h.invoke(h.local, cmd::SET_CURRENT_LIMITS, &limits(a), 0)
+        .unwrap();
+    let both: Map = [(0u64, 10_000u64), (2, 16_000)].into_iter().collect();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CURRENT_LIMITS_CONSUMPTION),
+        Value::Map(both)
+    );
+}
