@@ -264,7 +264,12 @@ impl EnergyControl {
         if !flag(device, ep, ec::ACCEPTS_LIMITS) {
             return Ok(reject(self, device, LimitRejectReason::NotSupported));
         }
-        if self.endpoint(ep).is_some_and(|e| e.override_.is_some()) {
+        // OVERRIDE entered by the device, or written into controlState
+        // directly (a TestControl ControlState trigger, INTEROP.md A.2),
+        // refuses new limits as the reference does.
+        let overridden = self.endpoint(ep).is_some_and(|e| e.override_.is_some())
+            || self.control_state_of(device, ep) == ControlState::Override.value();
+        if overridden {
             return Ok(reject(self, device, LimitRejectReason::DeviceOverride));
         }
         if consumption.is_some_and(|v| v < 0) || production.is_some_and(|v| v < 0) {

@@ -630,3 +630,18 @@ fn explicit_null_phases_clear_only_those_phases() {
         Value::Map(both)
     );
 }
+
+#[test]
+fn an_override_set_by_a_test_trigger_refuses_limits() {
+    // INTEROP.md A.2: the ControlState trigger writes controlState only;
+    // SetLimit then answers as in OVERRIDE (§8: rejectReason 3, state 4).
+    let mut h = House::new();
+    h.device
+        .set(1, FeatureType::EnergyControl, ec::CONTROL_STATE, 4u8)
+        .unwrap();
+    let r = h.limit(h.local, 6_000_000, LimitCause::LocalProtection, None, 0);
+    assert_eq!(r.get_text("applied"), Some(&Value::Bool(false)));
+    assert_eq!(r.get_text("rejectReason"), Some(&Value::Uint(3)));
+    assert_eq!(r.get_text("controlState"), Some(&Value::Uint(4)));
+    assert_eq!(h.state(), ControlState::Override);
+}
