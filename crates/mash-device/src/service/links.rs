@@ -130,7 +130,28 @@ pub(crate) async fn operational(
                         break sender.close().await;
                     }
                 }
-                None => break connection.closed().await,
+                None => {
+                    // The peer closed or the stream ended. Answers to frames
+                    // already handed over still go out before our Close
+                    // (connection-state-machine.md §7.3): the device task
+                    // queues them before it handles `Closed` and drops `tx`.
+                    let reason = connection.close_reason().unwrap_or(CloseReason::Eof);
+                    let _ = device
+                        .send(FromConn::Closed {
+                            conn,
+                            commissioning: false,
+                            reason: format!("{reason:?}"),
+                        })
+                        .await;
+                    while let Some(ToConn::Frame(f)) = rx.recv().await {
+                        if sender.send(f).await.is_err() {
+                            break;
+                        }
+                    }
+                    let reason = sender.close().await;
+                    debug!(conn, ?reason, "zone connection ended");
+                    return;
+                }
             },
             out = rx.recv() => match out {
                 Some(ToConn::Frame(f)) => {

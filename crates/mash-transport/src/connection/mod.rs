@@ -169,6 +169,11 @@ impl Connection {
     /// The next application frame (anything but ping, pong and close);
     /// `None` once the connection has ended and all received frames were
     /// taken. Cancel-safe.
+    ///
+    /// After the peer's Close ([`CloseReason::PeerClosed`]), frames may
+    /// still be sent to answer what was received; the connection answers
+    /// the Close once the application calls [`Connection::close`] or drops
+    /// every handle, or after the close timeout.
     pub async fn recv(&mut self) -> Option<Vec<u8>> {
         self.inbound.recv().await
     }
@@ -246,7 +251,12 @@ impl ConnectionSender {
             let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
             return Err(Misuse::Frame(FrameError::TooLarge(len)).into());
         }
-        if let Some(reason) = self.close_reason() {
+        // After the peer's Close, answers to what it sent before are still
+        // taken until we answer its Close (see `Connection::recv`).
+        if let Some(reason) = self
+            .close_reason()
+            .filter(|r| *r != CloseReason::PeerClosed)
+        {
             return Err(Error::Closed(reason));
         }
         self.out

@@ -281,6 +281,22 @@ async fn supervise(mut s: Supervisor) {
             shut_down(&mut s, close_timeout).await;
         }
         Ending::AnswerClose => {
+            // connection-state-machine.md §7.3: the application first
+            // answers what it received before the Close; it says it is done
+            // by closing or dropping its handles. The reference device
+            // serves frames in order, so it does the same.
+            let _ = tokio::time::timeout(close_timeout, async {
+                loop {
+                    tokio::select! {
+                        _ = s.close_rx.recv() => break,
+                        ev = s.ev_rx.recv() => match ev {
+                            Some(Event::AppGone | Event::WriterFailed(_)) | None => break,
+                            Some(_) => {}
+                        },
+                    }
+                }
+            })
+            .await;
             let _ = s.ctl_tx.send(WriterCtl::Frame(Control::close())).await;
             shut_down(&mut s, close_timeout).await;
         }

@@ -158,3 +158,39 @@ async fn local_close_sends_queued_frames_first() {
     want.push(vec![0xa1, 0x01, 0x03]);
     assert_eq!(got, want);
 }
+
+/// connection-state-machine.md §7.3 (TC-CLOSE-2): a request the peer sent
+/// just before its Close is still answered, then the Close is answered.
+#[tokio::test]
+async fn a_request_before_the_peers_close_is_answered_first() {
+    let (ours, mut peer) = framed_pair();
+    let mut conn = Connection::new(ours, with(KeepAliveConfig::disabled()));
+    peer.write_frame(&[0xa1, 0x02, 0x07]).await.unwrap();
+    peer.write_frame(&[0xa1, 0x01, 0x03]).await.unwrap();
+    assert_eq!(conn.recv().await, Some(vec![0xa1, 0x02, 0x07]));
+    assert_eq!(conn.recv().await, None);
+    conn.send(vec![0xa1, 0x02, 0x08]).await.unwrap();
+    let closing = tokio::spawn(async move { conn.close().await });
+    let mut got = Vec::new();
+    while let Ok(Some(f)) = peer.read_frame().await {
+        got.push(f);
+    }
+    assert_eq!(got, [vec![0xa1, 0x02, 0x08], vec![0xa1, 0x01, 0x03]]);
+    assert_eq!(closing.await.unwrap(), CloseReason::PeerClosed);
+}
+
+/// An application that never answers does not hold the peer's Close up
+/// for longer than the close timeout.
+#[tokio::test(start_paused = true)]
+async fn a_peers_close_is_answered_within_the_close_timeout() {
+    let (ours, mut peer) = framed_pair();
+    let conn = Connection::new(ours, with(KeepAliveConfig::disabled()));
+    let start = Instant::now();
+    peer.write_frame(&[0xa1, 0x01, 0x03]).await.unwrap();
+    assert_eq!(
+        peer.read_frame().await.unwrap(),
+        Some(vec![0xa1, 0x01, 0x03])
+    );
+    assert!(start.elapsed() <= Duration::from_secs(5));
+    assert_eq!(conn.closed().await, CloseReason::PeerClosed);
+}
