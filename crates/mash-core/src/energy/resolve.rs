@@ -3,7 +3,8 @@
 //!
 //! - Limits stack: the minimum over every contribution wins, per phase for
 //!   currents.
-//! - Setpoints: the highest-priority contribution wins, whole.
+//! - Setpoints: the highest-priority contribution wins, whole; the most
+//!   recent one between equal priorities.
 //! - Ties go to the higher priority (lower number); the failsafe limits
 //!   count as priority 0 so a user sees "failsafe" when they bind.
 
@@ -59,8 +60,11 @@ pub fn resolve(kind: Kind, contributions: &[Contribution]) -> Resolved {
         return Resolved::None;
     }
     if !kind.is_limit() {
-        // Setpoints: the whole value of the highest-priority contribution.
-        return match contributions.iter().min_by_key(|c| rank(c)) {
+        // Setpoints: the whole value of the highest-priority contribution;
+        // between equal priorities the most recently set one
+        // (multi-zone-resolution.md §3.3).
+        let newest_first = |c: &&Contribution| (c.priority, core::cmp::Reverse(c.set_at));
+        return match contributions.iter().min_by_key(newest_first) {
             Some(c) => from_single(c),
             None => Resolved::None,
         };

@@ -53,7 +53,11 @@ proptest! {
     #[test]
     fn the_effective_setpoint_is_the_highest_priority_one(cs in contributions()) {
         let list: Vec<_> = cs.iter().map(|(p, t, v)| power(*p, *t, *v)).collect();
-        let winner = cs.iter().min_by_key(|(p, t, _)| (*p, *t)).map(|c| c.2);
+        // Equal priorities: the most recently set wins (§3.3).
+        let winner = cs
+            .iter()
+            .min_by_key(|(p, t, _)| (*p, core::cmp::Reverse(*t)))
+            .map(|c| c.2);
         match resolve(Kind::ConsumptionSetpoint, &list) {
             Resolved::None => prop_assert!(winner.is_none()),
             Resolved::Power(v, _) => prop_assert_eq!(Some(v), winner),

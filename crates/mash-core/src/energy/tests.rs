@@ -645,3 +645,35 @@ fn an_override_set_by_a_test_trigger_refuses_limits() {
     assert_eq!(r.get_text("controlState"), Some(&Value::Uint(4)));
     assert_eq!(h.state(), ControlState::Override);
 }
+
+#[test]
+fn between_equal_priorities_the_newest_setpoint_wins() {
+    // multi-zone-resolution.md §3.3 (two LOCAL zones, e.g. with
+    // --allow-same-zone-type).
+    let mut h = House::new();
+    let other = caller("5555555555555555", ZoneType::Local);
+    h.control
+        .add_zone(&mut h.device, other.zone_id, ZoneType::Local, t(0));
+    h.control
+        .zone_connected(&mut h.device, &other.zone_id, t(0));
+    let sp = |w: u64| {
+        vec![
+            ("consumptionSetpoint", Value::Uint(w)),
+            ("cause", Value::Uint(1)),
+        ]
+    };
+    h.invoke(h.local, cmd::SET_SETPOINT, &sp(5_000_000), 100)
+        .unwrap();
+    h.invoke(other, cmd::SET_SETPOINT, &sp(3_000_000), 200)
+        .unwrap();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT),
+        Value::Uint(3_000_000)
+    );
+    h.invoke(h.local, cmd::SET_SETPOINT, &sp(4_000_000), 300)
+        .unwrap();
+    assert_eq!(
+        h.ec(ec::EFFECTIVE_CONSUMPTION_SETPOINT),
+        Value::Uint(4_000_000)
+    );
+}
