@@ -193,7 +193,10 @@ impl Capabilities {
         let mut f = Feature::new(&energy_control::ENERGY_CONTROL)
             .with_attributes(&ids)
             .with_commands(&cmds)
-            .with_feature_map(bits)
+            // FLEX on EnergyControl promises the FlexibilityStruct
+            // attribute (pics-format.md: CTRL.A3C "M if FLEX"), which no
+            // model carries (nor does the 1.0 table define it).
+            .with_feature_map(bits & !feature_map::FLEX)
             .with_value(ec::DEVICE_TYPE, self.device_type.value())
             .with_value(ec::CONTROL_STATE, ControlState::Autonomous.value())
             .with_value(ec::ACCEPTS_LIMITS, true)

@@ -466,10 +466,17 @@ fn feature_maps_carry_the_kind_bits() {
             FeatureType::ChargingSession,
             CORE | FLEX | EMOB,
         ),
+        // EnergyControl never claims FLEX: no model has `flexibility`.
         (
             DeviceKind::HeatPump,
             FeatureType::EnergyControl,
-            CORE | FLEX | PROCESS,
+            CORE | PROCESS,
+        ),
+        (DeviceKind::Evse, FeatureType::EnergyControl, CORE | EMOB),
+        (
+            DeviceKind::Battery,
+            FeatureType::EnergyControl,
+            CORE | BATTERY,
         ),
         (
             DeviceKind::Battery,
