@@ -33,6 +33,7 @@ impl SimDialer {
             name: None,
             device_side: ConnectionConfig {
                 keep_alive,
+                answer_close_after_app: true,
                 ..ConnectionConfig::default()
             },
         }

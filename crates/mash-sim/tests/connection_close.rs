@@ -46,6 +46,7 @@ async fn a_request_sent_just_before_close_is_answered_before_the_close() {
 
     let quiet = ConnectionConfig {
         keep_alive: KeepAliveConfig::disabled(),
+        answer_close_after_app: true,
         ..ConnectionConfig::default()
     };
     let mut raw = house

@@ -128,6 +128,8 @@ async fn accept_loop(
                 let zones = op.zones.clone();
                 let conn = op.start(ConnectionConfig {
                     keep_alive,
+                    // links::operational answers what it received first.
+                    answer_close_after_app: true,
                     ..ConnectionConfig::default()
                 });
                 tokio::spawn(links::operational(conn, zones, device.clone()));

@@ -55,6 +55,12 @@ pub struct ConnectionConfig {
     pub outbound_capacity: usize,
     /// Closes the connection gracefully when this signals.
     pub shutdown: Option<ShutdownSignal>,
+    /// Answer a peer's Close only once the application has closed or let
+    /// go of the connection (bounded by `close_timeout`), so that answers to
+    /// frames received before the Close still go out first
+    /// (connection-state-machine.md §7.3). Off by default: the Close is
+    /// answered at once, and whatever the application sends later is lost.
+    pub answer_close_after_app: bool,
 }
 
 impl Default for ConnectionConfig {
@@ -65,6 +71,7 @@ impl Default for ConnectionConfig {
             inbound_capacity: 32,
             outbound_capacity: 32,
             shutdown: None,
+            answer_close_after_app: false,
         }
     }
 }
@@ -170,10 +177,11 @@ impl Connection {
     /// `None` once the connection has ended and all received frames were
     /// taken. Cancel-safe.
     ///
-    /// After the peer's Close ([`CloseReason::PeerClosed`]), frames may
-    /// still be sent to answer what was received; the connection answers
-    /// the Close once the application calls [`Connection::close`] or drops
-    /// every handle, or after the close timeout.
+    /// With [`ConnectionConfig::answer_close_after_app`], frames may still
+    /// be sent after the peer's Close ([`CloseReason::PeerClosed`]) to
+    /// answer what was received; the connection answers the Close once the
+    /// application calls [`Connection::close`] or drops every handle, or
+    /// after the close timeout.
     pub async fn recv(&mut self) -> Option<Vec<u8>> {
         self.inbound.recv().await
     }

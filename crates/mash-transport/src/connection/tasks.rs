@@ -285,7 +285,12 @@ async fn supervise(mut s: Supervisor) {
             // answers what it received before the Close; it says it is done
             // by closing or dropping its handles. The reference device
             // serves frames in order, so it does the same.
-            let _ = tokio::time::timeout(close_timeout, async {
+            let wait = if s.config.answer_close_after_app {
+                close_timeout
+            } else {
+                Duration::ZERO
+            };
+            let _ = tokio::time::timeout(wait, async {
                 loop {
                     tokio::select! {
                         _ = s.close_rx.recv() => break,

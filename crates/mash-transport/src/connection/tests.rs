@@ -164,7 +164,11 @@ async fn local_close_sends_queued_frames_first() {
 #[tokio::test]
 async fn a_request_before_the_peers_close_is_answered_first() {
     let (ours, mut peer) = framed_pair();
-    let mut conn = Connection::new(ours, with(KeepAliveConfig::disabled()));
+    let config = ConnectionConfig {
+        answer_close_after_app: true,
+        ..with(KeepAliveConfig::disabled())
+    };
+    let mut conn = Connection::new(ours, config);
     peer.write_frame(&[0xa1, 0x02, 0x07]).await.unwrap();
     peer.write_frame(&[0xa1, 0x01, 0x03]).await.unwrap();
     assert_eq!(conn.recv().await, Some(vec![0xa1, 0x02, 0x07]));
@@ -184,7 +188,11 @@ async fn a_request_before_the_peers_close_is_answered_first() {
 #[tokio::test(start_paused = true)]
 async fn a_peers_close_is_answered_within_the_close_timeout() {
     let (ours, mut peer) = framed_pair();
-    let conn = Connection::new(ours, with(KeepAliveConfig::disabled()));
+    let config = ConnectionConfig {
+        answer_close_after_app: true,
+        ..with(KeepAliveConfig::disabled())
+    };
+    let conn = Connection::new(ours, config);
     let start = Instant::now();
     peer.write_frame(&[0xa1, 0x01, 0x03]).await.unwrap();
     assert_eq!(
