@@ -167,7 +167,9 @@ async fn a_test_zone_drives_test_control_only_with_an_enable_key() {
         )
         .await;
     assert_eq!(status(denied.unwrap_err()), StatusCode::NotAuthorized);
-    // EnterCommissioningMode opens the window.
+    // EnterCommissioningMode opens the window (closed by hand first: in
+    // conformance mode the LOCAL zone's first connection re-opened it).
+    charger.handle.close_window().await;
     assert!(!charger.handle.snapshot().window_open);
     test.invoke(
         0,
@@ -241,4 +243,85 @@ async fn the_device_reads_what_its_controller_exposes() {
             .get_uint(device_info::attr::SPEC_VERSION.into()),
         Some(&Value::from("1.0"))
     );
+}
+
+/// INTEROP.md Appendix A.3, conformance mode only: the window re-opens when
+/// a newly commissioned zone connects and when the last connected zone
+/// drops (while a non-TEST slot is free), and a commissioning connection
+/// first drops the disconnected non-TEST zones.
+#[tokio::test(start_paused = true)]
+async fn in_conformance_mode_the_window_re_opens_as_the_reference_runner_expects() {
+    let mut house = House::new().unwrap();
+    let mut config = house
+        .device_config("charger", DeviceKind::Evse, 20202021, 8)
+        .unwrap();
+    config.test_key = EnableKey::from_config(KEY).unwrap();
+    let charger = house.add_device(config).unwrap();
+    let window_open = || async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            charger.handle.wait_for(|s| s.window_open),
+        )
+        .await
+        .is_ok()
+    };
+    let target = Target::Addr(charger.addr);
+    let suite = house
+        .add_controller(house.controller_config("suite", ZoneType::Test))
+        .await
+        .unwrap();
+    suite.commission(&target, code()).await.unwrap();
+    // The suite zone's first connection re-opened the window.
+    assert!(window_open().await);
+
+    let ems = house
+        .add_controller(house.controller_config("ems", ZoneType::Local))
+        .await
+        .unwrap();
+    ems.commission(&target, code()).await.unwrap();
+    assert!(window_open().await, "the GRID slot is still free");
+
+    // The last connected zone drops: the window re-opens.
+    charger.handle.close_window().await;
+    suite.shutdown().await;
+    ems.shutdown().await;
+    assert!(window_open().await);
+
+    // A new LOCAL controller: the disconnected LOCAL zone makes way.
+    let ems2 = house
+        .add_controller(house.controller_config("ems2", ZoneType::Local))
+        .await
+        .unwrap();
+    ems2.commission(&target, code()).await.unwrap();
+    let zones = charger.handle.snapshot().zones;
+    let types: Vec<_> = zones.iter().map(|z| z.zone_type).collect();
+    assert_eq!(types, [ZoneType::Test, ZoneType::Local], "{zones:?}");
+    assert_eq!(
+        zones[1].zone_ca_der,
+        ems2.zone_ca_der(),
+        "the old LOCAL zone is gone"
+    );
+}
+
+/// Without an enable key none of that happens: a commissioned zone's
+/// connection leaves the window closed.
+#[tokio::test(start_paused = true)]
+async fn outside_conformance_mode_the_window_stays_closed_after_commissioning() {
+    let mut house = House::new().unwrap();
+    let config = house
+        .device_config("charger", DeviceKind::Evse, 20202021, 9)
+        .unwrap();
+    let charger = house.add_device(config).unwrap();
+    let ems = house
+        .add_controller(house.controller_config("ems", ZoneType::Local))
+        .await
+        .unwrap();
+    ems.commission(&Target::Addr(charger.addr), code())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(!charger.handle.snapshot().window_open);
+    ems.shutdown().await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(!charger.handle.snapshot().window_open);
 }

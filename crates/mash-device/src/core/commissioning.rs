@@ -37,6 +37,22 @@ impl DeviceCore {
 
     /// A `mash-comm/1` connection completed its TLS handshake.
     pub fn commissioning_opened(&mut self, now: Instant) -> ConnId {
+        if self.config.test_key.is_some() {
+            // Conformance mode: as the reference, each accepted commissioning
+            // connection first drops the disconnected non-TEST zones
+            // (INTEROP.md Appendix A.3).
+            let stale: Vec<_> = self
+                .zones
+                .iter()
+                .filter(|z| z.ty() != ZoneType::Test)
+                .filter_map(ZoneRecord::id)
+                .filter(|id| !self.is_connected(id))
+                .collect();
+            for id in stale {
+                info!(zone = %id, "conformance mode: disconnected zone dropped");
+                self.remove_zone(&id, now);
+            }
+        }
         let conn = self.allocate_conn();
         let hs = DeviceHandshake::new(now, self.config.verifier.clone());
         self.commissioning.insert(
@@ -199,7 +215,13 @@ impl DeviceCore {
         };
         info!(zone = %c.zone_id, zone_type = %c.zone_type, device_id = %c.device_id, "commissioned");
         self.zones.push(record.clone());
-        self.links.insert(c.zone_id, ZoneLink { conn: None });
+        self.links.insert(
+            c.zone_id,
+            ZoneLink {
+                conn: None,
+                fresh: true,
+            },
+        );
         self.energy
             .add_zone(&mut self.device, c.zone_id, c.zone_type, now);
         self.refresh_policy();

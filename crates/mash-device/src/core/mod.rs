@@ -31,6 +31,7 @@ use mash_core::model::{Change, Device, FeatureType};
 use mash_core::time::Instant;
 use mash_core::zone::ZoneType;
 use rand::rngs::StdRng;
+use tracing::info;
 
 use crate::access::AccessPolicy;
 use crate::appliance::Appliance;
@@ -173,6 +174,8 @@ pub struct DiscoveryState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ZoneLink {
     conn: Option<ConnId>,
+    /// Commissioned in this run and not connected since.
+    fresh: bool,
 }
 
 /// The device's protocol state. See the [module docs](self).
@@ -247,7 +250,15 @@ impl DeviceCore {
         let links = zones
             .iter()
             .filter_map(|z| z.id())
-            .map(|id| (id, ZoneLink { conn: None }))
+            .map(|id| {
+                (
+                    id,
+                    ZoneLink {
+                        conn: None,
+                        fresh: false,
+                    },
+                )
+            })
             .collect();
         let mut core = Self {
             gate: CommissioningGate::new(ZonePolicy::default()),
@@ -394,6 +405,24 @@ impl DeviceCore {
             self.outputs.push_back(Output::TlsChanged);
             self.outputs.push_back(Output::DiscoveryChanged);
         }
+    }
+
+    /// Conformance mode only (a valid test enable key): the reference
+    /// re-opens the window when a newly commissioned zone connects and when
+    /// the last connected zone drops, if a non-TEST slot is free, unless
+    /// ExitCommissioningMode suppressed re-entry (INTEROP.md Appendix A.2,
+    /// A.3). The conformance runner relies on it; the spec has no such rule.
+    fn test_mode_reenter(&mut self, now: Instant) {
+        let suppressed = self.no_reentry_until.is_some_and(|t| now < t);
+        if self.config.test_key.is_none()
+            || suppressed
+            || self.window.is_open()
+            || self.non_test_zones() >= usize::from(self.config.max_zones)
+        {
+            return;
+        }
+        info!("conformance mode: commissioning window re-entered");
+        self.open_window(now, None);
     }
 
     /// A pairing request naming this device's discriminator arrived

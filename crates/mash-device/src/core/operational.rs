@@ -113,12 +113,16 @@ impl DeviceCore {
                 client: PendingRequests::new(CLIENT_TIMEOUT),
             },
         );
-        if let Some(link) = self.links.get_mut(&zone_id) {
+        let fresh = self.links.get_mut(&zone_id).is_some_and(|link| {
             link.conn = Some(conn);
-        }
+            std::mem::take(&mut link.fresh)
+        });
         self.energy.zone_connected(&mut self.device, &zone_id, now);
         self.refresh_policy();
         self.emit(DeviceEvent::ZoneConnected { zone_id });
+        if fresh {
+            self.test_mode_reenter(now);
+        }
         self.flush_changes(now);
         Some((conn, zone_id))
     }
@@ -146,6 +150,9 @@ impl DeviceCore {
                 .zone_disconnected(&mut self.device, &zone_id, now);
             self.refresh_policy();
             self.emit(DeviceEvent::ZoneDisconnected { zone_id });
+            if self.links.values().all(|l| l.conn.is_none()) {
+                self.test_mode_reenter(now);
+            }
             self.flush_changes(now);
         }
     }
