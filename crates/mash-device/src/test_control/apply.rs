@@ -7,7 +7,9 @@
 use mash_core::cbor::Value;
 use mash_core::interaction::Failure;
 use mash_core::model::features::charging_session::{ChargingState, attr as cs};
-use mash_core::model::features::energy_control::{ControlState, ProcessState, attr as ec};
+use mash_core::model::features::energy_control::{
+    ControlState, OptOutState, ProcessState, attr as ec,
+};
 use mash_core::model::features::measurement::attr as ms;
 use mash_core::model::features::status::{OperatingState, attr as st};
 use mash_core::model::{AttributeId, Device, EndpointId, FeatureType};
@@ -91,8 +93,17 @@ pub fn apply(device: &mut Device, trigger: Trigger, unix_now: u64) -> Result<(),
 /// without fault, acActivePower 0, charging state NOT_PLUGGED_IN,
 /// controlState AUTONOMOUS and processState NONE, wherever the endpoint
 /// carries the attribute.
+///
+/// Beyond the reference, optOutState goes back to NONE: this device
+/// honours it (energycontrol-feature.md §6.2), so an opt-out left by one
+/// test would refuse every later test's commands.
 pub fn reset_model(device: &mut Device) {
-    let writes: [(FeatureType, AttributeId, Value); 7] = [
+    let writes: [(FeatureType, AttributeId, Value); 8] = [
+        (
+            FeatureType::EnergyControl,
+            ec::OPT_OUT_STATE,
+            OptOutState::None.value().into(),
+        ),
         (
             FeatureType::Status,
             st::OPERATING_STATE,

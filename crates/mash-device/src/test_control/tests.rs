@@ -394,6 +394,8 @@ fn ev_triggers_stamp_the_session_with_unix_time() {
 #[test]
 fn reset_test_state_restores_the_model_and_asks_for_the_rest() {
     let mut d = device(DeviceKind::Evse);
+    d.set(1, FeatureType::EnergyControl, ec::OPT_OUT_STATE, 3u8)
+        .unwrap();
     for opcode in [
         0x0002_0000_0000_0001,
         0x0004_0000_0000_0002,
@@ -422,6 +424,11 @@ fn reset_test_state_restores_the_model_and_asks_for_the_rest() {
     assert_eq!(
         v(FeatureType::EnergyControl, ec::PROCESS_STATE),
         Value::Uint(0)
+    );
+    assert_eq!(
+        v(FeatureType::EnergyControl, ec::OPT_OUT_STATE),
+        Value::Uint(0),
+        "an opt-out does not leak into the next test"
     );
 }
 
