@@ -165,7 +165,17 @@ async fn operational_path_needs_a_zone_and_a_mash_alpn() {
     let r = tokio_rustls::TlsConnector::from(Arc::new(cfg))
         .connect(name, tcp)
         .await;
-    assert!(r.is_err());
+    let alert = r
+        .unwrap_err()
+        .into_inner()
+        .and_then(|e| e.downcast::<rustls::Error>().ok())
+        .map(|e| *e);
+    assert_eq!(
+        alert,
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::NoApplicationProtocol
+        ))
+    );
 }
 
 #[tokio::test]

@@ -71,7 +71,9 @@ impl From<PeerError> for Refusal {
 /// handshake with the configuration the policy currently offers.
 pub(crate) async fn handshake(tcp: TcpStream, policy: &dyn TlsPolicy) -> Result<Routed, Refusal> {
     let start = LazyConfigAcceptor::new(Acceptor::default(), tcp).await?;
-    let (commissioning, operational) = offered(&start.client_hello());
+    let hello = start.client_hello();
+    let (commissioning, operational) = offered(&hello);
+    let any_alpn = hello.alpn().is_some_and(|mut p| p.next().is_some());
     // INTEROP.md §3.2: `mash-comm/1` anywhere in the list wins.
     if commissioning {
         let Some(config) = policy.commissioning() else {
@@ -82,6 +84,14 @@ pub(crate) async fn handshake(tcp: TcpStream, policy: &dyn TlsPolicy) -> Result<
         return Ok(Routed::Commissioning(stream));
     }
     if !operational {
+        // The reference hands every other hello to its operational
+        // configuration (INTEROP.md §3.2), whose ALPN check answers a list
+        // without `mash/1` with `no_application_protocol` (tls-profile.md
+        // §12.3, TC-TLS-ALPN-2); rustls does the same here.
+        if let Some(config) = policy.operational().filter(|_| any_alpn) {
+            let _ = start.into_stream(config.rustls().clone()).await;
+            return Err(Refusal::NoMashAlpn);
+        }
         return Err(refuse(start, Refusal::NoMashAlpn).await);
     }
     let Some(config) = policy.operational() else {
