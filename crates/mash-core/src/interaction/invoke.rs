@@ -40,7 +40,11 @@ pub(super) fn invoke(
     };
     let def = match feature.def().command(command) {
         Some(def) if feature.accepts_command(command) => def,
-        _ => return Err(StatusCode::InvalidCommand.into()),
+        // Defined for the feature but left out of this instance's
+        // acceptedCommandList: a capability the device lacks, e.g. Pause
+        // with isPausable false (DEC-075: UNSUPPORTED).
+        Some(_) => return Err(StatusCode::Unsupported.into()),
+        None => return Err(StatusCode::InvalidCommand.into()),
     };
     let params: Map = match payload.get_uint(2) {
         Some(Value::Map(m)) => m
