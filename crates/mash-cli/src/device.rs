@@ -10,6 +10,7 @@ use mash_device::DeviceConfig;
 use mash_device::access::AccessPolicy;
 use mash_device::models::{DeviceKind, Identity};
 use mash_device::test_control::EnableKey;
+use tokio::io::AsyncBufReadExt;
 
 use crate::args;
 use crate::output::Output;
@@ -140,10 +141,17 @@ pub async fn run(args: DeviceArgs, out: Output) -> Result<(), String> {
         .map(|a| a.to_string())
         .unwrap_or_default();
     out.banner(
-        &format!("{} listening on {addr}", kind.name()),
+        &format!(
+            "{} listening on {addr} (press Enter to open the commissioning window)",
+            kind.name()
+        ),
         &[("qr", qr.to_string()), ("listen", addr.clone())],
     );
     let mut events = device.events();
+    // The device's "button": Enter (or `open`) opens the commissioning
+    // window, `close` closes it.
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -151,6 +159,14 @@ pub async fn run(args: DeviceArgs, out: Output) -> Result<(), String> {
                 Ok(e) => out.event(&format!("{e:?}")),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,
+            },
+            line = lines.next_line(), if stdin_open => match line {
+                Ok(Some(l)) => match l.trim() {
+                    "" | "open" => device.open_window(None).await,
+                    "close" => device.close_window().await,
+                    other => out.event(&format!("unknown input `{other}`: press Enter (or type open) to open the commissioning window, close to close it")),
+                },
+                _ => stdin_open = false,
             },
         }
     }
