@@ -121,6 +121,20 @@ impl KeepAlive {
         }
     }
 
+    /// A frame arrived from the peer: it is alive, so the next ping waits a
+    /// full interval from now (transport.md §6.1: pings only "if no other
+    /// activity", TC-KEEPALIVE-4). An outstanding ping is settled and the
+    /// miss count cleared; whether the peer answers pings is still learnt
+    /// from pongs only.
+    pub fn handle_activity(&mut self, now: Instant) {
+        if self.timed_out || self.next_ping.is_none() {
+            return;
+        }
+        self.outstanding = None;
+        self.missed = 0;
+        self.next_ping = Some(now + self.config.interval);
+    }
+
     /// When [`handle_timeout`](Self::handle_timeout) must next be called;
     /// `None` when keep-alive is off or the connection has timed out.
     #[must_use]
@@ -252,6 +266,36 @@ mod tests {
         let (sent, dead) = drive(&mut ka, at(100), |_| true);
         assert_eq!(dead, None);
         assert_eq!(sent, [(at(0), 1), (at(30), 2), (at(60), 3), (at(90), 4)]);
+    }
+
+    #[test]
+    fn traffic_from_the_peer_defers_pings() {
+        let mut ka = KeepAlive::new(KeepAliveConfig::SPEC, at(0));
+        ka.handle_timeout(at(0));
+        assert_eq!(ka.poll_transmit(), Some(Control::ping(1)));
+        ka.handle_pong(1);
+        // A request every 20 s: no ping is ever due.
+        for t in (20..=200).step_by(20) {
+            ka.handle_activity(at(t));
+            assert_eq!(ka.poll_timeout(), Some(at(t + 30)));
+        }
+        // Silence: pings resume one interval after the last frame, and loss
+        // is still detected 95 s after it at worst.
+        let (sent, dead) = drive(&mut ka, at(1000), |_| false);
+        assert_eq!(sent.first(), Some(&(at(230), 2)));
+        assert_eq!(dead, Some(at(295)));
+    }
+
+    #[test]
+    fn activity_settles_an_outstanding_ping() {
+        let mut ka = KeepAlive::new(KeepAliveConfig::SPEC, at(0));
+        ka.handle_timeout(at(0));
+        let _ = ka.poll_transmit();
+        ka.handle_timeout(at(5));
+        assert_eq!(ka.missed(), 1);
+        ka.handle_activity(at(6));
+        assert_eq!(ka.missed(), 0);
+        assert_eq!(ka.poll_timeout(), Some(at(36)));
     }
 
     #[test]

@@ -27,6 +27,8 @@ const CONTROL_QUEUE: usize = 16;
 #[derive(Debug)]
 enum Event {
     Pong(u32),
+    /// Any frame arrived: the peer is alive.
+    Activity,
     PeerClose,
     ReaderEnded(CloseReason),
     WriterFailed(CloseReason),
@@ -137,6 +139,9 @@ async fn read_loop<S: AsyncRead>(
             Ok(None) => break CloseReason::Eof,
             Err(e) => break CloseReason::from_error(e),
         };
+        // Dropped when the supervisor is busy: one activity notice is as
+        // good as many.
+        let _ = events.try_send(Event::Activity);
         let Some(control) = as_control(&frame) else {
             // An application that stopped listening still gets its
             // pings answered until it closes.
@@ -361,6 +366,7 @@ async fn run(s: &mut Supervisor) -> Ending {
                 Some(Event::Pong(seq)) => {
                     keep_alive.handle_pong(seq);
                 }
+                Some(Event::Activity) => keep_alive.handle_activity(now()),
                 Some(Event::PeerClose) => return Ending::AnswerClose,
                 Some(Event::ReaderEnded(r)) => return Ending::ReaderEnded(r),
                 Some(Event::WriterFailed(r)) => return Ending::Abort(r),
