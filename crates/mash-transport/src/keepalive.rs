@@ -75,6 +75,7 @@ impl Default for KeepAliveConfig {
 #[derive(Debug, Clone, Copy)]
 struct Outstanding {
     sequence: u32,
+    sent: Instant,
     deadline: Instant,
 }
 
@@ -89,6 +90,8 @@ pub struct KeepAlive {
     peer_answered: bool,
     timed_out: bool,
     transmit: Option<Control>,
+    /// When the peer last sent anything.
+    last_activity: Option<Instant>,
 }
 
 impl KeepAlive {
@@ -104,6 +107,7 @@ impl KeepAlive {
             peer_answered: false,
             timed_out: false,
             transmit: None,
+            last_activity: None,
         }
     }
 
@@ -123,16 +127,20 @@ impl KeepAlive {
 
     /// A frame arrived from the peer: it is alive, so the next ping waits a
     /// full interval from now (transport.md §6.1: pings only "if no other
-    /// activity", TC-KEEPALIVE-4). An outstanding ping is settled and the
-    /// miss count cleared; whether the peer answers pings is still learnt
-    /// from pongs only.
+    /// activity", TC-KEEPALIVE-4) and the miss count is cleared. An
+    /// outstanding ping stays outstanding, so its pong still tells whether
+    /// the peer answers pings, but it can no longer count as missed.
     pub fn handle_activity(&mut self, now: Instant) {
         if self.timed_out || self.next_ping.is_none() {
             return;
         }
-        self.outstanding = None;
+        self.last_activity = Some(now);
         self.missed = 0;
         self.next_ping = Some(now + self.config.interval);
+    }
+
+    fn alive_since(&self, sent: Instant) -> bool {
+        self.last_activity.is_some_and(|t| t >= sent)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must next be called;
@@ -152,9 +160,11 @@ impl KeepAlive {
     /// Advances to `now`: expires the outstanding ping if its pong is late
     /// and queues the next ping when one is due.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.outstanding.is_some_and(|o| now >= o.deadline) {
+        if let Some(o) = self.outstanding.filter(|o| now >= o.deadline) {
             self.outstanding = None;
-            self.record_miss();
+            if !self.alive_since(o.sent) {
+                self.record_miss();
+            }
         }
         let Some(due) = self.next_ping else { return };
         if self.timed_out || now < due {
@@ -162,8 +172,10 @@ impl KeepAlive {
         }
         // A ping still unanswered when the next is due (pong_timeout >=
         // interval) counts as missed.
-        if self.outstanding.take().is_some() {
-            self.record_miss();
+        if let Some(o) = self.outstanding.take() {
+            if !self.alive_since(o.sent) {
+                self.record_miss();
+            }
             if self.timed_out {
                 return;
             }
@@ -174,6 +186,7 @@ impl KeepAlive {
         self.transmit = Some(Control::ping(sequence));
         self.outstanding = Some(Outstanding {
             sequence,
+            sent: now,
             deadline: now + self.config.pong_timeout,
         });
         self.next_ping = Some(now + self.config.interval);
@@ -287,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn activity_settles_an_outstanding_ping() {
+    fn activity_clears_misses_and_a_later_pong_still_counts() {
         let mut ka = KeepAlive::new(KeepAliveConfig::SPEC, at(0));
         ka.handle_timeout(at(0));
         let _ = ka.poll_transmit();
@@ -296,6 +309,28 @@ mod tests {
         ka.handle_activity(at(6));
         assert_eq!(ka.missed(), 0);
         assert_eq!(ka.poll_timeout(), Some(at(36)));
+        // A ping answered after traffic in between: its pong still counts.
+        ka.handle_timeout(at(36));
+        assert_eq!(ka.poll_transmit(), Some(Control::ping(2)));
+        ka.handle_activity(at(37));
+        assert!(ka.handle_pong(2));
+    }
+
+    #[test]
+    fn a_lenient_side_learns_the_peer_answers_despite_traffic() {
+        let config = KeepAliveConfig {
+            lenient_until_first_pong: true,
+            ..KeepAliveConfig::SPEC
+        };
+        let mut ka = KeepAlive::new(config, at(0));
+        ka.handle_timeout(at(0));
+        assert_eq!(ka.poll_transmit(), Some(Control::ping(1)));
+        // Requests arrive before the pong does.
+        ka.handle_activity(at(0));
+        assert!(ka.handle_pong(1));
+        // Now silence is counted: loss 95 s after the last frame.
+        let (_, dead) = drive(&mut ka, at(1000), |_| false);
+        assert_eq!(dead, Some(at(95)));
     }
 
     #[test]
