@@ -109,6 +109,7 @@ mod clock;
 mod commission;
 mod config;
 mod controller;
+mod delegated;
 mod dialer;
 mod discovery;
 mod energy;
@@ -125,6 +126,7 @@ pub use backoff::ReconnectPolicy;
 pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
 pub use config::{ControllerConfig, ControllerInfo, REQUEST_TIMEOUT, UseCase};
 pub use controller::{CommissionedDevice, Controller};
+pub use delegated::{Ack, Job, JobEvent, JobOutcome, JobRunner, JobSource, Locate, POLL_WAIT};
 pub use dialer::{Dialed, Dialer, OperationalCredentials, TlsDialer};
 pub use discovery::{
     BROWSE_TIMEOUT, DEFAULT_DEADLINE, DiscoveryConfig, POLL_INTERVAL, REANNOUNCE_INTERVAL,
