@@ -235,10 +235,7 @@ impl<S: Store> App<S> {
     }
 
     fn uploads_of(&self, smgw: &str) -> watch::Sender<u64> {
-        let mut map = self
-            .uploads
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut map = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
         map.entry(smgw.to_owned())
             .or_insert_with(|| watch::Sender::new(0))
             .clone()
@@ -249,9 +246,9 @@ impl<S: Store> App<S> {
 fn outcome(result: JobResult) -> Result<Outcome, Error> {
     match result {
         JobResult::Commissioned { device_id, zone_id } => Ok(Outcome::Commissioned {
-            device_id: device_id.parse::<DeviceId>().map_err(|_| {
-                Error::InvalidRequest("device_id: not 16 hex characters".into())
-            })?,
+            device_id: device_id
+                .parse::<DeviceId>()
+                .map_err(|_| Error::InvalidRequest("device_id: not 16 hex characters".into()))?,
             zone_id: zone_id
                 .parse::<ZoneId>()
                 .map_err(|_| Error::InvalidRequest("zone_id: not 16 hex characters".into()))?,
@@ -281,7 +278,10 @@ pub(crate) fn view(r: &Record) -> Registration {
         vendor_id: r.vendor_id,
         product_id: r.product_id,
         attempts: r.attempts,
-        lease_until: r.lease_until.filter(|_| r.state == State::Delivered).map(secs),
+        lease_until: r
+            .lease_until
+            .filter(|_| r.state == State::Delivered)
+            .map(secs),
         device_id: r.device_id.clone(),
         zone_id: r.zone_id.clone(),
         reason: r.failure.clone(),

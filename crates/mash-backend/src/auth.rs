@@ -8,7 +8,7 @@
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use sha2::{Digest, Sha256};
-use subtle::{ConstantTimeEq, ConditionallySelectable};
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use crate::config::Config;
 use crate::error::Error;
@@ -136,11 +136,15 @@ mod tests {
     #[test]
     fn tokens_map_to_their_callers() {
         let t = tokens();
-        let app = t.authenticate(&with("Bearer app-6f1c2b9e4d7a8f3c")).unwrap();
+        let app = t
+            .authenticate(&with("Bearer app-6f1c2b9e4d7a8f3c"))
+            .unwrap();
         assert!(app.require_site("site-42").is_ok());
         assert!(app.require_site("site-7").is_err());
         assert!(app.require_smgw("smgw-1").is_err());
-        let smgw = t.authenticate(&with("Bearer smgw-0b5e8d2a7c4f9e1d")).unwrap();
+        let smgw = t
+            .authenticate(&with("Bearer smgw-0b5e8d2a7c4f9e1d"))
+            .unwrap();
         assert!(smgw.require_smgw("smgw-1").is_ok());
         assert!(smgw.require_site("site-42").is_err());
         assert_eq!(smgw.name(), "smgw-1");

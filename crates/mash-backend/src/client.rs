@@ -287,9 +287,11 @@ impl JobSource for SmgwClient {
         match SmgwClient::report(self, id, &result).await {
             Ok(_) => Ok(Ack::Accepted),
             // Gone or not ours any more: sending it again will not help.
-            Err(e @ ClientError::Status { status: 404 | 409, .. }) => Ok(Ack::Refused {
-                why: e.to_string(),
-            }),
+            Err(
+                e @ ClientError::Status {
+                    status: 404 | 409, ..
+                },
+            ) => Ok(Ack::Refused { why: e.to_string() }),
             Err(e) => Err(e),
         }
     }

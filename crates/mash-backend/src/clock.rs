@@ -19,9 +19,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Millis {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+            Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
+        })
     }
 }
 

@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(field("MASH:1:5000:20202021"), Some("discriminator".into()));
         assert_eq!(field("QR:1:1234:20202021"), Some("prefix".into()));
         assert_eq!(field("MASH:1:1234"), Some("fields".into()));
-        assert_eq!(field("MASH:1:1234:20202021:0x1g:1"), Some("vendor_id".into()));
+        assert_eq!(
+            field("MASH:1:1234:20202021:0x1g:1"),
+            Some("vendor_id".into())
+        );
         assert_eq!(field("MASH:1:1234:20202021"), None);
     }
 

@@ -64,7 +64,12 @@ fn id(raw: &str) -> Result<i64, Error> {
 
 async fn health<S: Store>(State(app): Shared<S>) -> (StatusCode, Json<Health>) {
     match app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok".into() })),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok".into(),
+            }),
+        ),
         Err(e) => {
             warn!(error = %e, "health check: database does not answer");
             let status = "unavailable".into();
@@ -87,8 +92,7 @@ async fn upload<S: Store>(
         return Ok((StatusCode::OK, Json(registration)).into_response());
     }
     let mut response = (StatusCode::CREATED, Json(&registration)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/registrations/{}", registration.id))
-    {
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/registrations/{}", registration.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)

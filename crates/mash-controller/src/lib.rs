@@ -36,10 +36,15 @@
 //!   announcing a pairing request (`_mashp._udp`) when it does not answer
 //!   (INTEROP.md §9, DEC-042); and when an operational dial fails, the
 //!   session looks up the device's `_mash._tcp` record and dials where it
-//!   went.
+//!   went;
+//! - **delegated commissioning**, the SMGW's side (DEC-019):
+//!   [`JobRunner`] fetches jobs (QR codes the user uploaded through the
+//!   utility's app) from a [`JobSource`], commissions each device and
+//!   reports the outcome; the HTTP client for the grid operator's backend
+//!   is `mash-backend`'s `SmgwClient`.
 //!
 //! It does **not** advertise `_mashd._udp` (the reference never does
-//! either), delegate commissioning through a backend, or read the clock
+//! either), speak HTTP (the job source does), or read the clock
 //! inside protocol logic: protocol timing runs on `tokio::time` and
 //! wall-clock time comes from an injected [`Clock`]. The transport is a
 //! [`Dialer`]: [`TlsDialer`] in production, in-memory pipes in a

@@ -143,8 +143,10 @@ impl Default for Policy {
 pub trait Store: Send + Sync + 'static {
     /// Makes the sites table what the configuration says (`(site, smgw)`
     /// pairs); sites no longer configured stay, with their history.
-    fn sync_sites(&self, sites: &[(String, String)])
-    -> impl Future<Output = Result<(), Error>> + Send;
+    fn sync_sites(
+        &self,
+        sites: &[(String, String)],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Registers `qr` for `site`, or finds the open registration of the
     /// same QR code there. `true` when it is new.
@@ -182,8 +184,11 @@ pub trait Store: Send + Sync + 'static {
     /// Fails, and erases the secret of, registrations that are out of
     /// attempts with their lease run out, or open for longer than
     /// `policy.expire_after`. Returns how many.
-    fn sweep(&self, now: Millis, policy: &Policy)
-    -> impl Future<Output = Result<u64, Error>> + Send;
+    fn sweep(
+        &self,
+        now: Millis,
+        policy: &Policy,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
 
     /// When the earliest lease of `smgw`'s jobs runs out.
     fn next_lease_end(

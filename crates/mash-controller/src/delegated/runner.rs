@@ -13,6 +13,9 @@ use crate::error::{CommissionError, Error};
 
 /// How long one long-poll waits for a job (the backend caps it at 30 s).
 pub const POLL_WAIT: Duration = Duration::from_secs(25);
+/// Shortest time between two polls that brought nothing, should a source
+/// answer at once instead of waiting.
+const MIN_EMPTY_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How many finished jobs the runner remembers, to answer a job that is
 /// handed out again after its report got lost.
 const REMEMBERED: usize = 256;
@@ -26,8 +29,11 @@ const REMEMBERED: usize = 256;
 /// holds a lease it is not working on. A commissioning attempt ends
 /// before the job's lease does (at nine tenths of it; a discovery search
 /// at three quarters), so its outcome arrives in time. Outcomes that
-/// cannot be reported are kept and sent again before the next poll;
-/// source failures are retried with exponential back-off (1 s to 60 s).
+/// cannot be reported are kept and sent again before the next poll; a
+/// job handed out again after its outcome was reported gets the same
+/// outcome, without commissioning twice. Source failures are retried
+/// with exponential back-off (1 s to 60 s); polls that bring nothing are
+/// at least a second apart, should a source answer them at once.
 ///
 /// ```no_run
 /// # async fn demo<S: mash_controller::JobSource>(source: S) -> Result<(), mash_controller::Error> {
@@ -108,12 +114,21 @@ impl<D: Dialer, S: JobSource> JobRunner<D, S> {
             if *shutdown.borrow() {
                 return;
             }
+            let started = tokio::time::Instant::now();
             let step = tokio::select! {
                 step = self.poll_once(&mut on_event) => step,
                 _ = shutdown.wait_for(|down| *down) => return,
             };
             match step {
-                Ok(_) => self.backoff.reset(),
+                Ok(jobs) => {
+                    self.backoff.reset();
+                    if jobs == 0 {
+                        tokio::select! {
+                            () = tokio::time::sleep_until(started + MIN_EMPTY_POLL_INTERVAL) => {}
+                            _ = shutdown.wait_for(|down| *down) => return,
+                        }
+                    }
+                }
                 Err(e) => {
                     let retry_in = self.backoff.next_delay();
                     warn!(error = %e, ?retry_in, "job source failed");
@@ -152,7 +167,10 @@ impl<D: Dialer, S: JobSource> JobRunner<D, S> {
             return;
         }
         if let Some((_, outcome)) = self.reported.iter().find(|(id, _)| *id == job.id) {
-            debug!(job = job.id, "job handed out again; reporting its outcome again");
+            debug!(
+                job = job.id,
+                "job handed out again; reporting its outcome again"
+            );
             self.unreported.push_back((job.id, outcome.clone()));
             on_event(JobEvent::Repeated { job: job.id });
             return;
@@ -165,7 +183,10 @@ impl<D: Dialer, S: JobSource> JobRunner<D, S> {
                     device_id: device.device_id(),
                     zone_id: device.zone_id(),
                 };
-                on_event(JobEvent::Commissioned { job: job.id, device });
+                on_event(JobEvent::Commissioned {
+                    job: job.id,
+                    device,
+                });
                 outcome
             }
             Err(reason) => {
@@ -220,7 +241,10 @@ impl<D: Dialer, S: JobSource> JobRunner<D, S> {
 
     /// Reports every outcome still owed, oldest first; stops at the
     /// first failure (the rest stay queued).
-    async fn flush(&mut self, on_event: &mut (impl FnMut(JobEvent) + Send)) -> Result<(), S::Error> {
+    async fn flush(
+        &mut self,
+        on_event: &mut (impl FnMut(JobEvent) + Send),
+    ) -> Result<(), S::Error> {
         while let Some((job, outcome)) = self.unreported.front() {
             let job = *job;
             match self.source.report(job, outcome).await? {
