@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::args;
 use crate::output::Output;
-use crate::values;
+use crate::{values, watch};
 
 /// Which zone this controller owns.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -176,6 +176,12 @@ pub enum ControllerCommand {
         #[command(flatten)]
         target: Target_,
     },
+    /// Delegated commissioning (an SMGW without a user interface): fetch
+    /// the QR codes users upload through the utility's app from the grid
+    /// operator's backend, commission each device, report the result; and
+    /// stay connected to the zone's devices, printing a line whenever
+    /// control changes (as `watch` does). Runs until Ctrl-C.
+    Serve(crate::serve::ServeArgs),
 }
 
 /// `limit set` / `limit clear`.
@@ -263,10 +269,11 @@ fn discovery(args: &ControllerArgs) -> Result<Option<DiscoveryConfig>, String> {
         // Lists the registry; reaches no device.
         return Ok(None);
     }
-    let needed = matches!(
-        args.command,
-        ControllerCommand::Commission { address: None, .. }
-    );
+    let needed = match &args.command {
+        ControllerCommand::Commission { address, .. } => address.is_none(),
+        ControllerCommand::Serve(serve) => serve.address.is_none(),
+        _ => false,
+    };
     let mut config = if args.mdns_interfaces.is_empty() {
         let fits = mash_discovery::interfaces::host_interfaces()
             .map_err(|e| e.to_string())
@@ -504,73 +511,13 @@ async fn dispatch(
                 println!("{text}");
             }
         }
-        ControllerCommand::Watch { endpoint } => watch(c, *endpoint, out).await?,
+        ControllerCommand::Watch { endpoint } => watch::run(c, *endpoint, out).await?,
+        ControllerCommand::Serve(serve) => crate::serve::run(c, serve, out).await?,
         ControllerCommand::Remove { target } => {
             let h = connect(c, target).await?;
             h.remove_zone().await.map_err(err)?;
             out.banner("zone removed", &[("device", h.device_id().to_string())]);
         }
-    }
-    Ok(())
-}
-
-/// `watch`: one task per device; a line whenever EnergyControl or its
-/// LimitSource reports a change.
-async fn watch(c: &Controller<TlsDialer>, endpoint: u8, out: Output) -> Result<(), String> {
-    use mash_core::model::FeatureType;
-    let devices = c.devices();
-    if devices.is_empty() {
-        return Err("no device commissioned yet (mash controller commission ...)".into());
-    }
-    let mut tasks = tokio::task::JoinSet::new();
-    for record in devices {
-        let handle = c.connect(record.device_id).map_err(|e| e.to_string())?;
-        let clock = c.clone();
-        tasks.spawn(async move {
-            let id = handle.device_id();
-            if let Err(e) = handle.wait_connected(Duration::from_secs(30)).await {
-                out.banner(&format!("{id}: {e}"), &[]);
-                return;
-            }
-            let payload = SubscribePayload {
-                min_interval: Duration::from_millis(500),
-                ..Default::default()
-            };
-            let Ok(mut ec) = handle
-                .subscribe(endpoint, FeatureType::EnergyControl, payload.clone())
-                .await
-            else {
-                return;
-            };
-            let Ok(mut ls) = handle
-                .subscribe(endpoint, FeatureType::LimitSource, payload)
-                .await
-            else {
-                return;
-            };
-            let mut last = String::new();
-            loop {
-                if let Ok(status) = handle.energy_status(endpoint).await {
-                    let line = format!(
-                        "{id}: {} [{:?}]",
-                        status.display(clock.now()),
-                        status.control_state
-                    );
-                    if line != last {
-                        out.event(&line);
-                        last = line;
-                    }
-                }
-                tokio::select! {
-                    e = ec.next() => if e.is_none() { break },
-                    e = ls.next() => if e.is_none() { break },
-                }
-            }
-        });
-    }
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async { while tasks.join_next().await.is_some() {} } => {}
     }
     Ok(())
 }

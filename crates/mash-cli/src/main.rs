@@ -1,12 +1,17 @@
-//! `mash`: run a MASH device, a controller (EMS or SMGW), or the
-//! multi-controller demo.
+//! `mash`: run a MASH device, a controller (EMS or SMGW), the grid
+//! operator's backend and the utility app's side of delegated
+//! commissioning, or the multi-controller demo.
 
+mod app;
 mod args;
+mod backend;
 mod controller;
 mod demo;
 mod device;
 mod output;
+mod serve;
 mod values;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +37,12 @@ enum Command {
     Device(device::DeviceArgs),
     /// Act as a controller: an EMS (LOCAL zone) or an SMGW (GRID zone).
     Controller(controller::ControllerArgs),
+    /// Run the grid operator's backend for delegated commissioning: the
+    /// utility app uploads QR codes, SMGWs fetch them as jobs.
+    Backend(backend::BackendArgs),
+    /// Act as the utility's app: upload a scanned QR code to the grid
+    /// operator's backend and follow it.
+    App(app::AppArgs),
     /// The multi-controller scenario end to end: an EV charger, a home EMS
     /// and a grid operator's SMGW on a simulated network and clock.
     Demo,
@@ -48,6 +59,8 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Device(args) => device::run(args, out).await,
         Command::Controller(args) => controller::run(args, out).await,
+        Command::Backend(args) => backend::run(args, out).await,
+        Command::App(args) => app::run(args, out).await,
         Command::Demo => tokio::task::spawn_blocking(move || demo::run(out))
             .await
             .unwrap_or_else(|e| Err(e.to_string())),

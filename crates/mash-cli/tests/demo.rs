@@ -14,7 +14,11 @@ fn the_demo_runs_the_scenario_end_to_end() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("not built yet"), "{text}");
     for expected in [
+        "utility app  uploaded it to the grid operator's backend (http://127.0.0.1:",
+        "SMGW         fetched job 1 from the backend",
+        "utility app  commissioned by the grid operator's SMGW (device ID ",
         "Limited to 3.7 kW — grid operator (GRID_EMERGENCY) — 30 min left [LIMITED]",
         "the grid limit ran out by itself",
         "failsafe — 2 h left [FAILSAFE]",
@@ -30,6 +34,10 @@ fn every_flag_is_explained() {
         &["device", "--help"][..],
         &["controller", "--help"],
         &["controller", "limit", "set", "--help"],
+        &["controller", "serve", "--help"],
+        &["backend", "--help"],
+        &["app", "upload", "--help"],
+        &["app", "status", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_mash"))
             .args(sub)

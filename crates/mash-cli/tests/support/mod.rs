@@ -15,6 +15,9 @@
 //!
 //! The same approach as `mash-discovery/tests/netns_support`, which
 //! re-executes its test binary instead of running `mash`.
+//!
+//! [`Proc::host`] starts `mash` on the host instead, for tests on
+//! loopback that need no multicast.
 
 #![allow(dead_code)] // not every test uses every helper
 
@@ -122,7 +125,7 @@ impl NetnsPair {
 
     /// Starts `mash --json --log <LOG> <args>` inside `ns`.
     pub fn mash(&self, ns: &str, name: &str, args: &[&str]) -> Proc {
-        Proc::spawn(ns, name, args)
+        Proc::spawn(Some(ns), name, args)
     }
 }
 
@@ -210,7 +213,7 @@ fn strip_ansi(s: &str) -> String {
     out
 }
 
-/// A `mash` process inside a namespace. Its stdout is read as JSON lines
+/// A `mash` process, inside a namespace or on the host. Its stdout is read as JSON lines
 /// (`--json`), its stderr (logs) kept for assertions and failure reports.
 /// Killed on drop.
 pub struct Proc {
@@ -223,10 +226,23 @@ pub struct Proc {
 }
 
 impl Proc {
-    fn spawn(ns: &str, name: &str, args: &[&str]) -> Self {
-        let mut child = Command::new("ip")
+    /// Starts `mash --json --log <LOG> <args>` on the host (loopback
+    /// tests that need no multicast).
+    pub fn host(name: &str, args: &[&str]) -> Self {
+        Self::spawn(None, name, args)
+    }
+
+    fn spawn(ns: Option<&str>, name: &str, args: &[&str]) -> Self {
+        let mut command = match ns {
             // `ip netns exec` execs the command: the child's PID is mash's.
-            .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_mash")])
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_mash")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_mash")),
+        };
+        let mut child = command
             .args(["--json", "--log", LOG])
             .args(args)
             .env_remove("MASH_LOG")
@@ -261,7 +277,7 @@ impl Proc {
             }
         });
         Self {
-            name: format!("{name}@{ns}"),
+            name: format!("{name}@{}", ns.unwrap_or("host")),
             child,
             lines,
             seen,

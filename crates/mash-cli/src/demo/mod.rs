@@ -1,11 +1,15 @@
 //! `mash demo`: the multi-controller scenario, end to end, on a simulated
 //! network and clock — an EV charger, the home EMS (LOCAL) and the grid
-//! operator's SMGW (GRID), running the real device and controller code.
-//! Two and a half simulated hours take about a second.
+//! operator's SMGW (GRID), running the real device and controller code;
+//! the SMGW is commissioned through the grid operator's backend (real
+//! HTTP on loopback, see [`backend`]). Two and a half simulated hours
+//! take about a second.
+
+mod backend;
 
 use std::time::Duration;
 
-use mash_controller::{DeviceHandle, SetLimit};
+use mash_controller::{DeviceHandle, JobEvent, JobRunner, Locate, SetLimit};
 use mash_core::cbor::Value;
 use mash_core::commissioning::QrPayload;
 use mash_core::model::FeatureType;
@@ -18,6 +22,7 @@ use mash_transport::Target;
 use serde_json::json;
 
 use crate::output::Output;
+use backend::GridBackend;
 
 type DemoResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -68,17 +73,22 @@ impl Story {
     }
 }
 
-/// Runs the demo on its own runtime with a paused clock.
+/// Runs the demo on its own runtime with a paused clock, and the grid
+/// operator's backend on another with a real one.
 pub fn run(out: Output) -> Result<(), String> {
+    let grid = GridBackend::start()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(story(out)).map_err(|e| e.to_string())
+    let told = rt.block_on(story(out, &grid)).map_err(|e| e.to_string());
+    drop(rt);
+    grid.stop()?;
+    told
 }
 
-async fn story(out: Output) -> DemoResult {
+async fn story(out: Output, grid: &GridBackend) -> DemoResult {
     let story = Story {
         out,
         start: tokio::time::Instant::now(),
@@ -112,17 +122,26 @@ async fn story(out: Output) -> DemoResult {
 
     story.say(
         "user",
-        "scans the same QR code with the utility app; the string reaches the SMGW (handed over directly: the grid operator backend is not built yet)",
+        "presses the charger's pairing button and scans the same QR code with the utility app",
     );
     charger.handle.open_window(None).await;
-    let smgw_dev = smgw.commission_qr(&target, &qr.to_string()).await?.handle;
+    let app = grid.app()?;
+    let uploaded = app.upload(&qr.to_string()).await?.registration;
     story.say(
-        "SMGW",
+        "utility app",
         &format!(
-            "commissioned with nobody touching the charger (zone GRID, device ID {})",
-            smgw_dev.device_id()
+            "uploaded it to the grid operator's backend ({}): registration {}, {}",
+            grid.url(),
+            uploaded.id,
+            uploaded.state
         ),
     );
+    let smgw_dev = smgw_fetches_and_commissions(&story, &smgw, grid, target.clone()).await?;
+    let seen = app.status(uploaded.id).await?;
+    story.say("utility app", &crate::app::sentence(&seen));
+    if seen.device_id != Some(smgw_dev.device_id().to_string()) {
+        return Err("the backend reports another device than the SMGW commissioned".into());
+    }
     story.say(
         "charger",
         &format!(
@@ -199,4 +218,44 @@ async fn story(out: Output) -> DemoResult {
     story.say("SMGW", "back online and reconnected");
     story.app("utility app", &smgw, &smgw_dev).await?;
     Ok(())
+}
+
+/// The SMGW's job runner, one round: it long-polls the backend, gets the
+/// uploaded QR code, commissions the charger on the (simulated) local
+/// network and reports back.
+async fn smgw_fetches_and_commissions(
+    story: &Story,
+    smgw: &SimController,
+    grid: &GridBackend,
+    charger: Target,
+) -> Result<DeviceHandle, Box<dyn std::error::Error + Send + Sync>> {
+    let mut runner = JobRunner::new(smgw.clone(), grid.jobs()?, Locate::Address(charger))
+        .with_poll_wait(Duration::from_secs(5));
+    let mut commissioned = None;
+    runner
+        .poll_once(&mut |event| match event {
+            JobEvent::Received { job } => story.say(
+                "SMGW",
+                &format!("fetched job {job} from the backend; commissioning (SPAKE2+) on the local network"),
+            ),
+            JobEvent::Commissioned { device, .. } => {
+                story.say(
+                    "SMGW",
+                    &format!(
+                        "commissioned with nobody touching the charger (zone GRID, device ID {})",
+                        device.device_id()
+                    ),
+                );
+                commissioned = Some(device.handle);
+            }
+            JobEvent::Failed { job, reason } => {
+                story.say("SMGW", &format!("job {job} failed: {reason}"));
+            }
+            JobEvent::Reported { job } => {
+                story.say("SMGW", &format!("reported job {job} to the backend"));
+            }
+            _ => {}
+        })
+        .await?;
+    commissioned.ok_or_else(|| "the SMGW did not commission the charger".into())
 }
