@@ -29,7 +29,8 @@
 //!   time (401 without or with an unknown token, 403 outside its scope);
 //! - **secrecy of the setup code**: kept only while a registration is
 //!   open, erased in the statement that makes it final (SQLite's
-//!   `secure_delete` zeroes the freed space), never returned to the app,
+//!   `secure_delete` and a rollback journal leave no copy in the files),
+//!   never returned to the app,
 //!   never logged (bodies and tokens stay out of the request log; `Debug`
 //!   of every type that holds one redacts it);
 //! - **the clients** ([`AppClient`], [`SmgwClient`]), the latter a

@@ -64,8 +64,9 @@ impl<S: Store> Backend<S> {
         http::router(self.app.clone())
     }
 
-    /// Fails registrations that are out of attempts or time now (the
-    /// server also does so every minute, and before every poll).
+    /// Fails registrations that are out of attempts or time now. The
+    /// server also does so before every poll and periodically (every
+    /// quarter lease, at most every minute).
     pub async fn sweep(&self) -> Result<(), Error> {
         self.app.sweep().await
     }

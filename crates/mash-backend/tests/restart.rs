@@ -22,6 +22,20 @@ async fn registrations_and_leases_survive_a_restart() {
         .unwrap();
     api.backend.close().await;
     drop(api);
+    // Erased from the file too (secure_delete), not only from the row.
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let code = b"20202021";
+    assert!(
+        !bytes.windows(code.len()).any(|w| w == code),
+        "setup code left in the file"
+    );
+    assert!(
+        bytes.windows(8).any(|w| w == b"12121212"),
+        "the open one is kept"
+    );
 
     let api = Api::open(&url).await;
     let status = api.status(done).await;

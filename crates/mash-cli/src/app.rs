@@ -83,7 +83,7 @@ pub async fn run(args: AppArgs, out: Output) -> Result<(), String> {
                     "already uploaded"
                 };
                 println!(
-                    "{what}: registration {} for {} ({})",
+                    "{what}: registration {} for {}: {}",
                     r.id,
                     r.site,
                     sentence(r)

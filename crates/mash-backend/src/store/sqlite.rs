@@ -1,6 +1,11 @@
-//! [`Store`] on SQLite through sqlx: one file (or memory), WAL journal,
-//! `secure_delete` so an erased setup code is overwritten in the file's
-//! pages, migrations embedded from `migrations/sqlite/`.
+//! [`Store`] on SQLite through sqlx: one file (or memory), migrations
+//! embedded from `migrations/sqlite/`.
+//!
+//! An erased setup code must not linger in the files: `secure_delete`
+//! zeroes the space a row or index entry leaves behind, and the journal
+//! is a rollback journal deleted at every commit rather than a WAL, whose
+//! frames would keep old page images (with the code) until overwritten.
+//! The write rate of delegated commissioning makes the WAL's speed moot.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -50,7 +55,7 @@ impl SqliteStore {
                 .connect_with(options)
                 .await?
         } else {
-            options = options.journal_mode(SqliteJournalMode::Wal);
+            options = options.journal_mode(SqliteJournalMode::Delete);
             SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)
