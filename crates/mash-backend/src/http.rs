@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,9 @@ use crate::store::Store;
 
 type Shared<S> = State<Arc<App<S>>>;
 
+/// Largest request body.
+const MAX_BODY: usize = 16 * 1024;
+
 /// The API's router.
 pub(crate) fn router<S: Store>(app: Arc<App<S>>) -> Router {
     Router::new()
@@ -31,6 +34,8 @@ pub(crate) fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/v1/smgw/{smgw}/jobs", get(jobs::<S>))
         .route("/v1/smgw/{smgw}/jobs/{id}/result", post(result::<S>))
         .fallback(|| async { Error::NotFound })
+        // A QR code or a result is a few hundred bytes.
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(log_request))
         .with_state(app)
 }
