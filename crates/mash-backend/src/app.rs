@@ -23,7 +23,8 @@ pub(crate) const MAX_WAIT: Duration = Duration::from_secs(30);
 /// Most jobs per poll, and the default.
 pub(crate) const MAX_LIMIT: u32 = 100;
 pub(crate) const DEFAULT_LIMIT: u32 = 10;
-/// Longest failure reason an SMGW may report.
+/// Longest failure reason an SMGW may report (bytes; the client cuts
+/// longer ones).
 const MAX_REASON: usize = 1000;
 
 /// The backend's shared state.

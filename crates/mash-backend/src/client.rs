@@ -20,6 +20,8 @@ use crate::api::{self, ErrorBody, JobResult, Jobs, Registration, Upload};
 /// wait.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest failure reason the backend takes (bytes).
+const MAX_REASON: usize = 1000;
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -278,7 +280,7 @@ impl JobSource for SmgwClient {
                 zone_id: zone_id.to_string(),
             },
             JobOutcome::Failed { reason } => JobResult::Failed {
-                reason: reason.clone(),
+                reason: shorten(reason, MAX_REASON),
             },
             other => JobResult::Failed {
                 reason: format!("{other:?}"),
@@ -286,13 +288,52 @@ impl JobSource for SmgwClient {
         };
         match SmgwClient::report(self, id, &result).await {
             Ok(_) => Ok(Ack::Accepted),
-            // Gone or not ours any more: sending it again will not help.
+            // Malformed, gone, or not ours any more: sending it again
+            // will not help.
             Err(
                 e @ ClientError::Status {
-                    status: 404 | 409, ..
+                    status: 400 | 404 | 409,
+                    ..
                 },
             ) => Ok(Ack::Refused { why: e.to_string() }),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn shorten(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_reasons_are_cut_at_a_character_boundary() {
+        assert_eq!(shorten("abc", 10), "abc");
+        assert_eq!(shorten("aé", 2), "a");
+        assert_eq!(shorten(&"x".repeat(1500), MAX_REASON).len(), MAX_REASON);
+    }
+
+    #[test]
+    fn only_http_urls_are_taken() {
+        assert!(SmgwClient::new("ftp://dso.example", "smgw-1", "t").is_err());
+        assert!(SmgwClient::new("not a url", "smgw-1", "t").is_err());
+        let c = AppClient::new("https://dso.example/api/", "t").unwrap();
+        let url = c
+            .http
+            .url(&["v1", "sites", "a b/c", "registrations"])
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://dso.example/api/v1/sites/a%20b%2Fc/registrations"
+        );
+        assert!(!format!("{c:?}").contains("\"t\""));
     }
 }
