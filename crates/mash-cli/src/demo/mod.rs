@@ -188,8 +188,12 @@ async fn story(out: Output, grid: &GridBackend) -> DemoResult {
     story.say(
         "charger",
         &format!(
-            "effective limit {:?} mW, state {:?} — limits stack, the most restrictive wins",
-            r.effective_consumption, r.control_state
+            "effective limit {}, state {:?} — limits stack, the most restrictive wins",
+            r.effective_consumption.map_or_else(
+                || "none".to_owned(),
+                |mw| format!("{:.1} kW", mw as f64 / 1e6)
+            ),
+            r.control_state
         ),
     );
     tokio::time::sleep(Duration::from_secs(5)).await;
