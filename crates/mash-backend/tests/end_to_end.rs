@@ -12,7 +12,6 @@ use mash_controller::{JobEvent, JobRunner, Locate};
 use mash_core::zone::ZoneType;
 use mash_device::models::DeviceKind;
 use mash_sim::House;
-use mash_transport::Target;
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
@@ -55,11 +54,7 @@ async fn the_app_uploads_and_the_smgw_commissions_the_charger() {
 
     // The SMGW's job runner.
     let source = SmgwClient::new(&url, "smgw-1", SMGW).unwrap();
-    let mut runner = JobRunner::new(
-        smgw.clone(),
-        source,
-        Locate::Address(Target::Addr(charger.addr)),
-    );
+    let mut runner = JobRunner::new(smgw.clone(), source, Locate::Address(charger.target()));
     let (events, mut seen) = mpsc::unbounded_channel();
     let running = tokio::spawn(async move {
         runner

@@ -29,6 +29,13 @@ pub struct SimDevice {
     pub config: DeviceConfig,
 }
 
+impl SimDevice {
+    /// Where controllers dial it.
+    pub fn target(&self) -> mash_transport::Target {
+        mash_transport::Target::Addr(self.addr)
+    }
+}
+
 /// Devices and controllers on one [`SimNet`], with their state in a
 /// temporary directory that lives as long as the house.
 #[derive(Debug)]

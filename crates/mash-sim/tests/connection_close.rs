@@ -7,7 +7,7 @@ use mash_core::wire::{Message, Operation, Request, StatusCode};
 use mash_core::zone::ZoneType;
 use mash_device::models::DeviceKind;
 use mash_sim::House;
-use mash_transport::{ConnectionConfig, KeepAliveConfig, Target};
+use mash_transport::{ConnectionConfig, KeepAliveConfig};
 
 const CLOSE: &[u8] = &[0xa1, 0x01, 0x03];
 
@@ -35,12 +35,9 @@ async fn a_request_sent_just_before_close_is_answered_before_the_close() {
         .add_controller(house.controller_config("ems", ZoneType::Local))
         .await
         .unwrap();
-    ems.commission(
-        &Target::Addr(charger.addr),
-        SetupCode::new(20202021).unwrap(),
-    )
-    .await
-    .unwrap();
+    ems.commission(&charger.target(), SetupCode::new(20202021).unwrap())
+        .await
+        .unwrap();
     let zone_ca = ems.zone_ca_der();
     ems.shutdown().await;
 

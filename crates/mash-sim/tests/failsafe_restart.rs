@@ -10,7 +10,6 @@ use mash_core::model::features::energy_control::{ControlState, attr as ec};
 use mash_core::zone::ZoneType;
 use mash_device::models::DeviceKind;
 use mash_sim::{House, Isolation, SimDevice};
-use mash_transport::Target;
 
 async fn control_state(device: &SimDevice) -> (ControlState, Option<i64>) {
     device
@@ -45,12 +44,9 @@ async fn the_remaining_failsafe_time_survives_a_restart() {
         .add_controller(house.controller_config("ems", ZoneType::Local))
         .await
         .unwrap();
-    ems.commission(
-        &Target::Addr(charger.addr),
-        SetupCode::new(20202021).unwrap(),
-    )
-    .await
-    .unwrap();
+    ems.commission(&charger.target(), SetupCode::new(20202021).unwrap())
+        .await
+        .unwrap();
     assert_eq!(control_state(&charger).await.0, ControlState::Controlled);
 
     // The EMS vanishes: FAILSAFE with the failsafe limit, at once.

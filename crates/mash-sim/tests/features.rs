@@ -11,7 +11,6 @@ use mash_core::wire::StatusCode;
 use mash_core::zone::ZoneType;
 use mash_device::models::DeviceKind;
 use mash_sim::House;
-use mash_transport::Target;
 
 fn code() -> SetupCode {
     SetupCode::new(20202021).unwrap()
@@ -31,7 +30,7 @@ async fn set_charging_mode_applies_the_delays() {
         .await
         .unwrap();
     let local = ems
-        .commission(&Target::Addr(charger.addr), code())
+        .commission(&charger.target(), code())
         .await
         .unwrap()
         .handle;
@@ -80,7 +79,7 @@ async fn commands_without_the_capability_are_unsupported() {
         .await
         .unwrap();
     let local = ems
-        .commission(&Target::Addr(charger.addr), code())
+        .commission(&charger.target(), code())
         .await
         .unwrap()
         .handle;

@@ -14,7 +14,6 @@ use mash_device::access::AccessPolicy;
 use mash_device::models::DeviceKind;
 use mash_device::test_control::EnableKey;
 use mash_sim::House;
-use mash_transport::Target;
 
 const KEY: &str = "00112233445566778899aabbccddeeff";
 
@@ -46,13 +45,13 @@ async fn the_access_policy_lets_the_grid_limit_but_not_change_user_preferences()
         .await
         .unwrap();
     let grid = smgw
-        .commission(&Target::Addr(charger.addr), code())
+        .commission(&charger.target(), code())
         .await
         .unwrap()
         .handle;
     charger.handle.open_window(None).await;
     let local = ems
-        .commission(&Target::Addr(charger.addr), code())
+        .commission(&charger.target(), code())
         .await
         .unwrap()
         .handle;
@@ -115,13 +114,13 @@ async fn a_test_zone_drives_test_control_only_with_an_enable_key() {
         .await
         .unwrap();
     let test = suite
-        .commission(&Target::Addr(charger.addr), code())
+        .commission(&charger.target(), code())
         .await
         .unwrap()
         .handle;
     charger.handle.open_window(None).await;
     let local = ems
-        .commission(&Target::Addr(charger.addr), code())
+        .commission(&charger.target(), code())
         .await
         .unwrap()
         .handle;
@@ -193,12 +192,7 @@ async fn without_a_key_there_is_no_test_zone() {
         .add_controller(house.controller_config("suite", ZoneType::Test))
         .await
         .unwrap();
-    assert!(
-        suite
-            .commission(&Target::Addr(charger.addr), code())
-            .await
-            .is_err()
-    );
+    assert!(suite.commission(&charger.target(), code()).await.is_err());
     assert!(charger.handle.snapshot().zones.is_empty());
 }
 
@@ -213,10 +207,7 @@ async fn the_device_reads_what_its_controller_exposes() {
         .add_controller(house.controller_config("ems", ZoneType::Local))
         .await
         .unwrap();
-    let done = ems
-        .commission(&Target::Addr(charger.addr), code())
-        .await
-        .unwrap();
+    let done = ems.commission(&charger.target(), code()).await.unwrap();
     let zone = done.zone_id();
     let payload: Map = [(
         1u64,
@@ -265,7 +256,7 @@ async fn in_conformance_mode_the_window_re_opens_as_the_reference_runner_expects
         .await
         .is_ok()
     };
-    let target = Target::Addr(charger.addr);
+    let target = charger.target();
     let suite = house
         .add_controller(house.controller_config("suite", ZoneType::Test))
         .await
@@ -316,9 +307,7 @@ async fn outside_conformance_mode_the_window_stays_closed_after_commissioning() 
         .add_controller(house.controller_config("ems", ZoneType::Local))
         .await
         .unwrap();
-    ems.commission(&Target::Addr(charger.addr), code())
-        .await
-        .unwrap();
+    ems.commission(&charger.target(), code()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert!(!charger.handle.snapshot().window_open);
     ems.shutdown().await;

@@ -97,7 +97,7 @@ async fn story(out: Output, grid: &GridBackend) -> DemoResult {
     let config = house.device_config("ev-charger", DeviceKind::Evse, 20202021, 1234)?;
     let qr = QrPayload::new(config.discriminator, config.setup_code);
     let charger = house.add_device(config)?;
-    let target = Target::Addr(charger.addr);
+    let target = charger.target();
     story.say(
         "installer",
         &format!("mounts an 11 kW EV charger; its label reads {qr}"),
