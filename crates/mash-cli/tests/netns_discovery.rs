@@ -17,7 +17,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{IF_A, IF_B, NetnsPair, Proc, with_netns};
+use support::{IF_A, IF_B, MashNet, NetnsPair, Proc, with_netns};
 
 /// Bound for each expected step (they normally take 1-3 s).
 const STEP: Duration = Duration::from_secs(20);

@@ -23,8 +23,8 @@ use mash_discovery::{
     PairingRequestFilter, PairingRequestInfo, VendorProduct,
 };
 use netns_support::{
-    IF_A, IF_B, NetnsPair, ROLE_ENV, V4_A, V6_A, assert_in_private_netns, netns_pair, report,
-    skip_or_fail,
+    IF_A, IF_B, NetnsPair, ROLE_ENV, SpawnRole, V4_A, V6_A, assert_in_private_netns, netns_pair,
+    report, skip_or_fail,
 };
 use tokio::sync::mpsc;
 

@@ -13,17 +13,17 @@
 //! its interface explicitly (`--mdns-interface`), which exists only inside
 //! its namespace.
 //!
-//! The same approach as `mash-discovery/tests/netns_support`, which
-//! re-executes its test binary instead of running `mash`.
+//! The namespaces come from the `mash-netns` test-support crate, shared
+//! with `mash-discovery/tests/netns_support`, which re-executes its test
+//! binary instead of running `mash`.
 //!
 //! [`Proc::host`] starts `mash` on the host instead, for tests on
 //! loopback that need no multicast.
 
 #![allow(dead_code)] // not every test uses every helper
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,161 +37,24 @@ pub const LOG: &str = "info,mash_device::service::mdns=debug,mash_controller=deb
 /// Prefix of every namespace these tests create.
 const NS_PREFIX: &str = "mashcli-";
 
-/// Interface and addresses inside each namespace.
-pub const IF_A: &str = "mashA";
-pub const IF_B: &str = "mashB";
-pub const V4_A: &str = "169.254.77.1";
-pub const V4_B: &str = "169.254.77.2";
-pub const V6_A: &str = "fe80::a";
-pub const V6_B: &str = "fe80::b";
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// Two namespaces joined by a veth pair; deleted on drop.
-pub struct NetnsPair {
-    pub a: String,
-    pub b: String,
-}
+#[allow(unused_imports)] // not every test binary uses every name
+pub use mash_netns::{IF_A, IF_B, NetnsPair};
 
 /// Runs `test` on a fresh namespace pair, or reports why it cannot.
 pub fn with_netns(test: impl FnOnce(&NetnsPair)) {
-    match netns_pair() {
-        Ok(pair) => test(&pair),
-        Err(reason) => skip_or_fail(&reason),
-    }
+    mash_netns::with_netns(NS_PREFIX, test);
 }
 
-/// Either a namespace pair, or the reason the environment cannot make one.
-pub fn netns_pair() -> Result<NetnsPair, String> {
-    if !cfg!(target_os = "linux") {
-        return Err("network namespaces need Linux".into());
-    }
-    match Command::new("ip").arg("-V").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => return Err(format!("`ip -V` failed: {}", text(&out.stderr))),
-        Err(e) => return Err(format!("iproute2 `ip` not found ({e}); install iproute2")),
-    }
-    remove_stale_namespaces();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let pid = std::process::id();
-    let a = format!("{NS_PREFIX}{pid}-{n}a");
-    let b = format!("{NS_PREFIX}{pid}-{n}b");
-    ip(&["netns", "add", &a]).map_err(|e| format!("cannot create a network namespace: {e}"))?;
-    // The guard exists from here on: a failure below deletes `a`.
-    let mut pair = NetnsPair {
-        a,
-        b: String::new(),
-    };
-    ip(&["netns", "add", &b]).map_err(|e| format!("cannot create a network namespace: {e}"))?;
-    pair.b = b;
-    pair.wire()
-        .map_err(|e| format!("cannot set up the veth link: {e}"))?;
-    Ok(pair)
-}
-
-/// Prints why a test cannot run (never silently), or fails it when
-/// `MASH_REQUIRE_NETNS=1`.
-pub fn skip_or_fail(reason: &str) {
-    if std::env::var("MASH_REQUIRE_NETNS").is_ok_and(|v| v == "1") {
-        panic!("network namespace test cannot run: {reason}");
-    }
-    // Straight to the process's stderr: libtest captures `eprintln!` of
-    // passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {}: no multicast test network: {reason}",
-        std::thread::current().name().unwrap_or("test")
-    );
-}
-
-impl NetnsPair {
-    fn wire(&self) -> Result<(), String> {
-        let (a, b) = (self.a.as_str(), self.b.as_str());
-        // Created inside A with its peer moved straight into B: no
-        // interface ever exists in the caller's namespace.
-        ip(&[
-            "-n", a, "link", "add", IF_A, "type", "veth", "peer", "name", IF_B, "netns", b,
-        ])?;
-        for (ns, ifname, v4, v6) in [(a, IF_A, V4_A, V6_A), (b, IF_B, V4_B, V6_B)] {
-            ip(&["-n", ns, "link", "set", ifname, "addrgenmode", "none"])?;
-            ip(&["-n", ns, "addr", "add", &format!("{v4}/16"), "dev", ifname])?;
-            let v6 = format!("{v6}/64");
-            ip(&["-n", ns, "addr", "add", &v6, "dev", ifname, "nodad"])?;
-            ip(&["-n", ns, "link", "set", ifname, "up"])?;
-        }
-        wait_link_up(a, IF_A)?;
-        wait_link_up(b, IF_B)
-    }
-
+/// Starting `mash` inside one of the pair's namespaces.
+pub trait MashNet {
     /// Starts `mash --json --log <LOG> <args>` inside `ns`.
-    pub fn mash(&self, ns: &str, name: &str, args: &[&str]) -> Proc {
+    fn mash(&self, ns: &str, name: &str, args: &[&str]) -> Proc;
+}
+
+impl MashNet for NetnsPair {
+    fn mash(&self, ns: &str, name: &str, args: &[&str]) -> Proc {
         Proc::spawn(Some(ns), name, args)
     }
-}
-
-impl Drop for NetnsPair {
-    fn drop(&mut self) {
-        for ns in [&self.a, &self.b] {
-            if ns.is_empty() {
-                continue;
-            }
-            if let Err(e) = ip(&["netns", "del", ns]) {
-                eprintln!("cleanup of namespace {ns} failed: {e}");
-            }
-        }
-    }
-}
-
-/// Waits (bounded) for a veth end to report carrier.
-fn wait_link_up(ns: &str, ifname: &str) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let out = Command::new("ip")
-            .args(["-n", ns, "-o", "link", "show", ifname])
-            .output()
-            .map_err(|e| e.to_string())?;
-        if String::from_utf8_lossy(&out.stdout).contains("LOWER_UP") {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{ifname} in {ns} never came up"));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Deletes namespaces of earlier runs whose process is gone (a run killed
-/// before its guards could drop).
-fn remove_stale_namespaces() {
-    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let name = line.split_whitespace().next().unwrap_or_default();
-        let Some(rest) = name.strip_prefix(NS_PREFIX) else {
-            continue;
-        };
-        let pid = rest.split('-').next().unwrap_or_default();
-        if !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = ip(&["netns", "del", name]);
-        }
-    }
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("ip {}: {}", args.join(" "), text(&out.stderr)))
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).trim().to_owned()
 }
 
 /// Removes terminal colour codes (the log formatter writes them even into

@@ -7,15 +7,13 @@
 //! CAP_SYS_ADMIN + CAP_NET_ADMIN). Without them the tests print why and
 //! return early, unless `MASH_REQUIRE_NETNS=1` turns that into a failure.
 //!
-//! Link addresses: IPv4 link-local 169.254.77.{1,2}/16 and IPv6 link-local
-//! fe80::{a,b}/64 (no DAD, no automatic addresses), interface names
-//! `mashA` (namespace A) and `mashB` (namespace B). Loopback stays down.
+//! The namespaces and their link come from the `mash-netns` test-support
+//! crate (shared with mash-cli's end-to-end tests).
 
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -28,160 +26,27 @@ pub const ROLE_ENV: &str = "MASH_NETNS_ROLE";
 /// Prefix of all namespaces these tests create.
 const NS_PREFIX: &str = "mashdisc-";
 
-/// Interface and addresses inside each namespace.
-pub const IF_A: &str = "mashA";
-pub const IF_B: &str = "mashB";
-pub const V4_A: &str = "169.254.77.1";
-pub const V4_B: &str = "169.254.77.2";
-pub const V6_A: &str = "fe80::a";
-pub const V6_B: &str = "fe80::b";
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// Two namespaces joined by a veth pair; deleted on drop.
-pub struct NetnsPair {
-    pub a: String,
-    pub b: String,
-}
+pub use mash_netns::{IF_A, IF_B, NetnsPair, V4_A, V6_A, skip_or_fail};
 
 /// Either a namespace pair, or the reason the environment cannot make one.
 pub fn netns_pair() -> Result<NetnsPair, String> {
-    if !cfg!(target_os = "linux") {
-        return Err("network namespaces need Linux".into());
-    }
-    match Command::new("ip").arg("-V").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => return Err(format!("`ip -V` failed: {}", stderr_text(&out.stderr))),
-        Err(e) => return Err(format!("iproute2 `ip` not found ({e}); install iproute2")),
-    }
-    remove_stale_namespaces();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let pid = std::process::id();
-    let pair = NetnsPair {
-        a: format!("{NS_PREFIX}{pid}-{n}a"),
-        b: format!("{NS_PREFIX}{pid}-{n}b"),
-    };
-    // Created first so that the guard exists before anything can fail.
-    ip(&["netns", "add", &pair.a])
-        .map_err(|e| format!("cannot create a network namespace: {e}"))?;
-    ip(&["netns", "add", &pair.b])
-        .map_err(|e| format!("cannot create a network namespace: {e}"))?;
-    pair.wire()
-        .map_err(|e| format!("cannot set up the veth link: {e}"))?;
-    Ok(pair)
+    mash_netns::netns_pair(NS_PREFIX)
 }
 
-/// `Some(reason)` means: skip (print it), unless MASH_REQUIRE_NETNS=1.
-pub fn skip_or_fail(reason: &str) {
-    if std::env::var("MASH_REQUIRE_NETNS").is_ok_and(|v| v == "1") {
-        panic!("network namespace test cannot run: {reason}");
-    }
-    // Straight to the process's stderr: libtest captures `eprintln!` of
-    // passing tests, and a skip must never be silent.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {}: no multicast test network: {reason}",
-        std::thread::current().name().unwrap_or("test")
-    );
-}
-
-impl NetnsPair {
-    fn wire(&self) -> Result<(), String> {
-        let (a, b) = (self.a.as_str(), self.b.as_str());
-        // The veth is created inside A with its peer placed straight into
-        // B: no interface ever exists in the caller's namespace.
-        ip(&[
-            "-n", a, "link", "add", IF_A, "type", "veth", "peer", "name", IF_B, "netns", b,
-        ])?;
-        for (ns, ifname, v4, v6) in [(a, IF_A, V4_A, V6_A), (b, IF_B, V4_B, V6_B)] {
-            ip(&["-n", ns, "link", "set", ifname, "addrgenmode", "none"])?;
-            ip(&["-n", ns, "addr", "add", &format!("{v4}/16"), "dev", ifname])?;
-            ip(&[
-                "-n",
-                ns,
-                "addr",
-                "add",
-                &format!("{v6}/64"),
-                "dev",
-                ifname,
-                "nodad",
-            ])?;
-            ip(&["-n", ns, "link", "set", ifname, "up"])?;
-        }
-        self.wait_link_up(a, IF_A)?;
-        self.wait_link_up(b, IF_B)
-    }
-
-    /// Waits (bounded) for the veth end to report carrier.
-    fn wait_link_up(&self, ns: &str, ifname: &str) -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let out = Command::new("ip")
-                .args(["-n", ns, "-o", "link", "show", ifname])
-                .output()
-                .map_err(|e| e.to_string())?;
-            if String::from_utf8_lossy(&out.stdout).contains("LOWER_UP") {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!("{ifname} in {ns} never came up"));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
+/// Re-executing this test binary inside one of the pair's namespaces.
+pub trait SpawnRole {
     /// Runs this test binary's `child_role` test inside `ns` as `role`.
-    pub fn spawn(&self, ns: &str, role: &str, env: &[(&str, String)]) -> Node {
+    fn spawn(&self, ns: &str, role: &str, env: &[(&str, String)]) -> Node;
+}
+
+impl SpawnRole for NetnsPair {
+    fn spawn(&self, ns: &str, role: &str, env: &[(&str, String)]) -> Node {
         Node::spawn(ns, role, env)
     }
 }
 
-impl Drop for NetnsPair {
-    fn drop(&mut self) {
-        for ns in [&self.a, &self.b] {
-            if let Err(e) = ip(&["netns", "del", ns]) {
-                eprintln!("cleanup of namespace {ns} failed: {e}");
-            }
-        }
-    }
-}
-
-/// Deletes namespaces of earlier runs whose process is gone (a run killed
-/// before its guards could drop).
-fn remove_stale_namespaces() {
-    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let name = line.split_whitespace().next().unwrap_or_default();
-        let Some(rest) = name.strip_prefix(NS_PREFIX) else {
-            continue;
-        };
-        let pid = rest.split('-').next().unwrap_or_default();
-        if !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = ip(&["netns", "del", name]);
-        }
-    }
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            stderr_text(&out.stderr)
-        ))
-    }
-}
-
 fn stderr_text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).trim().to_owned()
+    mash_netns::text(bytes)
 }
 
 /// A child process playing one role inside a namespace.
